@@ -1,0 +1,166 @@
+"""Fully connected networks: ``TwoLayerNet`` and ``FullyConnectedNet``.
+
+A model holds ``params`` (name -> array) and implements ``loss(X, y=None)``:
+scores ``(N, C)`` when ``y`` is None, otherwise ``(loss, grads)`` with
+``grads`` keyed like ``params``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..layer_utils import (
+    affine_norm_relu_backward,
+    affine_norm_relu_forward,
+    affine_relu_backward,
+    affine_relu_forward,
+)
+from ..layers import affine_backward, affine_forward, dropout_backward, dropout_forward, softmax_loss
+
+__all__ = ["FullyConnectedNet", "TwoLayerNet", "init_weight"]
+
+_NORMALIZATIONS = (None, "batchnorm", "layernorm")
+
+
+def init_weight(d_in, d_out, weight_scale, dtype):
+    """Draw a ``(d_in, d_out)`` weight matrix from ``np.random.randn``.
+
+    ``weight_scale`` is a number (the standard deviation), ``'he'``
+    (``sqrt(2 / d_in)``, for ReLU networks) or ``'xavier'``
+    (Glorot: ``sqrt(2 / (d_in + d_out))``).
+    """
+    if isinstance(weight_scale, str):
+        scales = {"he": np.sqrt(2.0 / d_in), "xavier": np.sqrt(2.0 / (d_in + d_out))}
+        if weight_scale not in scales:
+            raise ValueError(f"weight_scale must be a number, 'he' or 'xavier'; got {weight_scale!r}")
+        weight_scale = scales[weight_scale]
+    return (weight_scale * np.random.randn(d_in, d_out)).astype(dtype)
+
+
+class FullyConnectedNet:
+    """``{affine - [batch/layer norm] - relu - [dropout]} x (L - 1) - affine - softmax``.
+
+    hidden_dims: sizes of the L - 1 hidden layers.  Parameters ``W1..WL``
+    (``(d_in, d_out)``), ``b1..bL``, and with normalization ``gamma1, beta1, ...``
+    for the hidden layers.  L2 regularization ``0.5 * reg * sum(W**2)`` over
+    the weight matrices only.
+
+    ``dropout_keep_ratio`` is the probability of keeping a unit (1: no
+    dropout).  The older spellings ``dropout=p`` (keep probability, 0 meaning
+    off) and ``use_batchnorm=True`` are accepted.  ``seed`` makes the dropout
+    masks deterministic (for gradient checking).
+    """
+
+    def __init__(self, hidden_dims, input_dim=3 * 32 * 32, num_classes=10, dropout_keep_ratio=1,
+                 normalization=None, reg=0.0, weight_scale=1e-2, dtype=np.float32, seed=None,
+                 dropout=None, use_batchnorm=None):
+        if dropout is not None:
+            if not 0 <= dropout <= 1:
+                raise ValueError(f"dropout (keep probability, 0 meaning off) must be in [0, 1], got {dropout}")
+            dropout_keep_ratio = dropout if dropout > 0 else 1
+        if use_batchnorm:
+            if normalization not in (None, "batchnorm"):
+                raise ValueError(f"use_batchnorm=True conflicts with normalization={normalization!r}")
+            normalization = "batchnorm"
+        if normalization not in _NORMALIZATIONS:
+            raise ValueError(f"normalization must be one of {_NORMALIZATIONS}, got {normalization!r}")
+        if not 0 < dropout_keep_ratio <= 1:
+            raise ValueError(f"dropout_keep_ratio is the probability of keeping a unit and must be in (0, 1], "
+                             f"got {dropout_keep_ratio}; use 1 for no dropout")
+        if np.isscalar(hidden_dims):
+            hidden_dims = [hidden_dims]
+        hidden_dims = [int(h) for h in hidden_dims]
+        if any(h <= 0 for h in hidden_dims) or input_dim <= 0 or num_classes <= 0:
+            raise ValueError(f"layer sizes must be positive: input_dim={input_dim}, hidden_dims={hidden_dims}, "
+                             f"num_classes={num_classes}")
+
+        self.normalization = normalization
+        self.use_dropout = dropout_keep_ratio != 1
+        self.reg = reg
+        self.num_layers = 1 + len(hidden_dims)
+        self.dtype = np.dtype(dtype)
+        self.params = {}
+
+        dims = [int(np.prod(input_dim))] + hidden_dims + [num_classes]
+        for i in range(self.num_layers):
+            self.params[f"W{i + 1}"] = init_weight(dims[i], dims[i + 1], weight_scale, self.dtype)
+            self.params[f"b{i + 1}"] = np.zeros(dims[i + 1], dtype=self.dtype)
+        if normalization is not None:
+            for i, h in enumerate(hidden_dims, start=1):
+                self.params[f"gamma{i}"] = np.ones(h, dtype=self.dtype)
+                self.params[f"beta{i}"] = np.zeros(h, dtype=self.dtype)
+
+        self.dropout_param = {}
+        if self.use_dropout:
+            self.dropout_param = {"mode": "train", "p": dropout_keep_ratio}
+            if seed is not None:
+                self.dropout_param["seed"] = seed
+        # One state dict per normalized layer: running statistics (batchnorm) and mode.
+        self.bn_params = [{"mode": "train"} for _ in hidden_dims] if normalization else []
+
+    def loss(self, X, y=None):
+        """Scores (N, C) when ``y`` is None (test mode); else ``(loss, grads)`` (train mode)."""
+        X = np.asarray(X).astype(self.dtype, copy=False)
+        mode = "test" if y is None else "train"
+        if self.use_dropout:
+            self.dropout_param["mode"] = mode
+        for bn_param in self.bn_params:
+            bn_param["mode"] = mode
+
+        p = self.params
+        L = self.num_layers
+        caches = []
+        h = X
+        for i in range(1, L):
+            if self.normalization:
+                h, cache = affine_norm_relu_forward(h, p[f"W{i}"], p[f"b{i}"], p[f"gamma{i}"], p[f"beta{i}"],
+                                                    self.bn_params[i - 1], self.normalization)
+            else:
+                h, cache = affine_relu_forward(h, p[f"W{i}"], p[f"b{i}"])
+            drop_cache = None
+            if self.use_dropout:
+                h, drop_cache = dropout_forward(h, self.dropout_param)
+            caches.append((cache, drop_cache))
+        scores, last_cache = affine_forward(h, p[f"W{L}"], p[f"b{L}"])
+        if y is None:
+            return scores
+
+        loss, dout = softmax_loss(scores, y)
+        grads = {}
+        # The gradient with respect to the input images is never needed in training.
+        dout, grads[f"W{L}"], grads[f"b{L}"] = affine_backward(dout, last_cache, compute_dx=L > 1)
+        for i in range(L - 1, 0, -1):
+            cache, drop_cache = caches[i - 1]
+            if self.use_dropout:
+                dout = dropout_backward(dout, drop_cache)
+            if self.normalization:
+                dout, grads[f"W{i}"], grads[f"b{i}"], grads[f"gamma{i}"], grads[f"beta{i}"] = \
+                    affine_norm_relu_backward(dout, cache, compute_dx=i > 1)
+            else:
+                dout, grads[f"W{i}"], grads[f"b{i}"] = affine_relu_backward(dout, cache, compute_dx=i > 1)
+
+        if self.reg:
+            for i in range(1, L + 1):
+                W = p[f"W{i}"]
+                loss += 0.5 * self.reg * float(np.vdot(W, W))
+                grads[f"W{i}"] += self.reg * W
+        return loss, grads
+
+
+class TwoLayerNet(FullyConnectedNet):
+    """affine - relu - affine - softmax, with params ``W1 (D, H)``, ``b1``, ``W2 (H, C)``, ``b2``.
+
+    Computes in float64 by default, as the course checks compare its loss to 1e-10.
+    ``hidden_dims`` is accepted as an alias of ``hidden_dim``.
+    """
+
+    def __init__(self, input_dim=3 * 32 * 32, hidden_dim=100, num_classes=10, weight_scale=1e-3, reg=0.0,
+                 dtype=np.float64, hidden_dims=None):
+        if hidden_dims is not None:
+            hidden_dims = np.atleast_1d(hidden_dims)
+            if hidden_dims.size != 1:
+                raise ValueError(f"TwoLayerNet has one hidden layer; got hidden_dims={hidden_dims.tolist()}. "
+                                 f"Use FullyConnectedNet for deeper networks.")
+            hidden_dim = int(hidden_dims[0])
+        super().__init__([hidden_dim], input_dim=input_dim, num_classes=num_classes, reg=reg,
+                         weight_scale=weight_scale, dtype=dtype)
