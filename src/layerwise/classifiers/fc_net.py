@@ -70,6 +70,7 @@ class FullyConnectedNet:
         if np.isscalar(hidden_dims):
             hidden_dims = [hidden_dims]
         hidden_dims = [int(h) for h in hidden_dims]
+        input_dim = int(np.prod(input_dim))
         if any(h <= 0 for h in hidden_dims) or input_dim <= 0 or num_classes <= 0:
             raise ValueError(f"layer sizes must be positive: input_dim={input_dim}, hidden_dims={hidden_dims}, "
                              f"num_classes={num_classes}")
@@ -81,7 +82,7 @@ class FullyConnectedNet:
         self.dtype = np.dtype(dtype)
         self.params = {}
 
-        dims = [int(np.prod(input_dim))] + hidden_dims + [num_classes]
+        dims = [input_dim] + hidden_dims + [num_classes]
         for i in range(self.num_layers):
             self.params[f"W{i + 1}"] = init_weight(dims[i], dims[i + 1], weight_scale, self.dtype)
             self.params[f"b{i + 1}"] = np.zeros(dims[i + 1], dtype=self.dtype)
