@@ -1,15 +1,628 @@
-"""Placeholder so that layerwise.layers imports while the convolution kernels are written.
+"""Convolution, pooling and spatial normalization layers.
 
-The owner of this file replaces it entirely.
+Public functions use the course layout ``x: (N, C, H, W)`` and follow the
+``X_forward(...) -> (out, cache)`` / ``X_backward(dout, cache) -> grads``
+convention.  Three families live here:
+
+* ``*_naive``: loop-based references, written to be read and used as test
+  oracles.
+* ``*_chwn``: the fast kernels.  They keep activations channel-first with the
+  batch axis innermost, ``(C, H, W, N)``: one GEMM per convolution covers the
+  whole batch, its output already is the next layer's input, and the stride-2
+  slices that pooling takes are runs of ``N`` contiguous numbers.  The
+  ``ConvNet`` model keeps this layout end to end.
+* the unsuffixed fast functions (``conv_forward``, ``max_pool_forward``, ...):
+  the NCHW API.  Each is a transpose into the CHWN kernel and back.  The
+  transposes are views, not copies: an NCHW result of one fast layer is a
+  CHWN array underneath, so the next fast layer reads it without moving any
+  data, and a chain of fast layers costs one layout copy at its input.
+
+Output sizes follow ``1 + (H + 2 * pad - HH) // stride``; a geometry whose
+windows do not tile the (padded) input exactly raises ``ValueError``.
 """
 
+from __future__ import annotations
 
-def _todo(*args, **kwargs):
-    raise NotImplementedError("convolution kernels are not written yet")
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+__all__ = [
+    # NCHW API (re-exported by layerwise.layers)
+    "conv_forward", "conv_backward", "conv_forward_naive", "conv_backward_naive",
+    "max_pool_forward", "max_pool_backward", "max_pool_forward_naive", "max_pool_backward_naive",
+    "avg_pool_forward", "avg_pool_backward", "avg_pool_forward_naive", "avg_pool_backward_naive",
+    "spatial_batchnorm_forward", "spatial_batchnorm_backward",
+    "spatial_groupnorm_forward", "spatial_groupnorm_backward",
+    "im2col", "col2im",
+    # (C, H, W, N) kernels
+    "conv_forward_chwn", "conv_backward_chwn",
+    "max_pool_forward_chwn", "max_pool_backward_chwn",
+    "avg_pool_forward_chwn", "avg_pool_backward_chwn",
+    "spatial_batchnorm_forward_chwn", "spatial_batchnorm_backward_chwn",
+    "im2col_chwn", "col2im_chwn",
+    "conv_output_size",
+]
 
 
-conv_forward = conv_backward = conv_forward_naive = conv_backward_naive = _todo
-max_pool_forward = max_pool_backward = max_pool_forward_naive = max_pool_backward_naive = _todo
-avg_pool_forward = avg_pool_backward = _todo
-spatial_batchnorm_forward = spatial_batchnorm_backward = _todo
-spatial_groupnorm_forward = spatial_groupnorm_backward = _todo
+# ----------------------------------------------------------------------------
+# Geometry and argument checks
+# ----------------------------------------------------------------------------
+
+def conv_output_size(size, field, stride, pad, where="conv", axis="height"):
+    """Output length ``1 + (size + 2 * pad - field) // stride`` of a sliding window.
+
+    Raises ValueError when the windows do not tile the padded input exactly
+    (or do not fit at all), saying which sizes would work.
+    """
+    span = size + 2 * pad - field
+    if span < 0:
+        raise ValueError(f"{where}: a window of {axis} {field} does not fit in an input of {axis} {size} with "
+                         f"pad {pad}; use a larger input, more padding or a smaller window")
+    if span % stride:
+        raise ValueError(f"{where}: windows of {axis} {field} with stride {stride} do not tile an input of {axis} "
+                         f"{size} with pad {pad}: ({axis} + 2*pad - window) = {span} is not a multiple of "
+                         f"{stride}; change the pad, stride or input size so that it is")
+    return 1 + span // stride
+
+
+def _positive_int(value, name, where, minimum=1):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{where}: {name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _conv_geometry(x_shape, w, b, conv_param, where, layout):
+    """Validate a convolution and return ``(stride, pad, Ho, Wo)``.
+
+    ``x_shape`` is ``(C, H, W)`` (the batch axis already removed) whatever the layout.
+    """
+    if w.ndim != 4:
+        raise ValueError(f"{where}: w must have shape (F, C, HH, WW), got {w.shape}")
+    F, Cw, HH, WW = w.shape
+    C, H, W = x_shape
+    if Cw != C:
+        raise ValueError(f"{where}: x has {C} channels (layout {layout}) but w {w.shape} expects {Cw}; "
+                         f"w must have shape (F, C, HH, WW) with C the number of input channels")
+    if np.shape(b) != (F,):
+        raise ValueError(f"{where}: b must have shape ({F},) to match the {F} filters of w, got {np.shape(b)}")
+    stride = _positive_int(conv_param.get("stride", 1), "conv_param['stride']", where)
+    pad = _positive_int(conv_param.get("pad", 0), "conv_param['pad']", where, minimum=0)
+    Ho = conv_output_size(H, HH, stride, pad, where, "height")
+    Wo = conv_output_size(W, WW, stride, pad, where, "width")
+    return stride, pad, Ho, Wo
+
+
+def _pool_geometry(H, W, pool_param, where):
+    """Validate a pooling window and return ``(ph, pw, stride, Ho, Wo)``."""
+    ph = _positive_int(pool_param.get("pool_height", 2), "pool_param['pool_height']", where)
+    pw = _positive_int(pool_param.get("pool_width", 2), "pool_param['pool_width']", where)
+    stride = _positive_int(pool_param.get("stride", 2), "pool_param['stride']", where)
+    Ho = conv_output_size(H, ph, stride, 0, where, "height")
+    Wo = conv_output_size(W, pw, stride, 0, where, "width")
+    return ph, pw, stride, Ho, Wo
+
+
+def _check_ndim4(x, where, layout):
+    if np.ndim(x) != 4:
+        raise ValueError(f"{where}: x must be a 4-D array {layout}, got shape {np.shape(x)}")
+
+
+def _to_chwn(x):
+    """(N, C, H, W) -> (C, H, W, N) view."""
+    return x.transpose(1, 2, 3, 0)
+
+
+def _to_nchw(x):
+    """(C, H, W, N) -> (N, C, H, W) view."""
+    return x.transpose(3, 0, 1, 2)
+
+
+def _window(x, a, b, stride, Ho, Wo):
+    """The (C, Ho, Wo, N) view of a CHWN array at window offset (a, b): ``x[:, a + stride*i, b + stride*j, :]``."""
+    return x[:, a:a + stride * (Ho - 1) + 1:stride, b:b + stride * (Wo - 1) + 1:stride, :]
+
+
+# ----------------------------------------------------------------------------
+# Naive references (NCHW)
+# ----------------------------------------------------------------------------
+
+def conv_forward_naive(x, w, b, conv_param):
+    """Convolution (cross-correlation) with loops, the readable reference.
+
+    x: (N, C, H, W); w: (F, C, HH, WW); b: (F,); conv_param: ``stride``, ``pad``.
+    ``out[n, f, i, j] = sum_{c, u, v} xpad[n, c, i*stride + u, j*stride + v] * w[f, c, u, v] + b[f]``
+    with ``xpad`` the input zero-padded by ``pad`` on each side.
+    Returns out: (N, F, Ho, Wo) and cache (x, w, b, conv_param).
+    """
+    _check_ndim4(x, "conv_forward_naive", "(N, C, H, W)")
+    N = x.shape[0]
+    F, _, HH, WW = w.shape
+    s, pad, Ho, Wo = _conv_geometry(x.shape[1:], w, b, conv_param, "conv_forward_naive", "(N, C, H, W)")
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    out = np.zeros((N, F, Ho, Wo), dtype=np.result_type(x, w, b))
+    for n in range(N):
+        for f in range(F):
+            for i in range(Ho):
+                for j in range(Wo):
+                    window = xp[n, :, i * s:i * s + HH, j * s:j * s + WW]
+                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
+    return out, (x, w, b, conv_param)
+
+
+def conv_backward_naive(dout, cache):
+    """Backward pass of ``conv_forward_naive``, with loops.
+
+    dout: (N, F, Ho, Wo).  Returns dx: (N, C, H, W), dw: (F, C, HH, WW), db: (F,):
+    each output element sends ``dout * w[f]`` back to its input window and
+    ``dout * window`` to ``w[f]``.
+    """
+    x, w, b, conv_param = cache
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    s, pad, Ho, Wo = _conv_geometry(x.shape[1:], w, b, conv_param, "conv_backward_naive", "(N, C, H, W)")
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dxp = np.zeros_like(xp, dtype=np.result_type(dout, w))
+    dw = np.zeros_like(w, dtype=np.result_type(dout, x))
+    db = np.zeros(F, dtype=dout.dtype)
+    for n in range(N):
+        for f in range(F):
+            for i in range(Ho):
+                for j in range(Wo):
+                    g = dout[n, f, i, j]
+                    db[f] += g
+                    dw[f] += g * xp[n, :, i * s:i * s + HH, j * s:j * s + WW]
+                    dxp[n, :, i * s:i * s + HH, j * s:j * s + WW] += g * w[f]
+    return dxp[:, :, pad:pad + H, pad:pad + W], dw, db
+
+
+def max_pool_forward_naive(x, pool_param):
+    """Max pooling with loops.
+
+    x: (N, C, H, W); pool_param: ``pool_height``, ``pool_width``, ``stride``.
+    ``out[n, c, i, j] = max of x[n, c, i*stride : i*stride + ph, j*stride : j*stride + pw]``.
+    Returns out: (N, C, Ho, Wo) and cache (x, pool_param).
+    """
+    _check_ndim4(x, "max_pool_forward_naive", "(N, C, H, W)")
+    N, C, H, W = x.shape
+    ph, pw, s, Ho, Wo = _pool_geometry(H, W, pool_param, "max_pool_forward_naive")
+    out = np.zeros((N, C, Ho, Wo), dtype=x.dtype)
+    for n in range(N):
+        for c in range(C):
+            for i in range(Ho):
+                for j in range(Wo):
+                    out[n, c, i, j] = np.max(x[n, c, i * s:i * s + ph, j * s:j * s + pw])
+    return out, (x, pool_param)
+
+
+def max_pool_backward_naive(dout, cache):
+    """Backward pass of ``max_pool_forward_naive``.
+
+    Each window's gradient goes to its maximum; when several entries tie, to
+    the first in row-major order (as PyTorch does).  Returns dx: (N, C, H, W).
+    """
+    x, pool_param = cache
+    N, C, H, W = x.shape
+    ph, pw, s, Ho, Wo = _pool_geometry(H, W, pool_param, "max_pool_backward_naive")
+    dx = np.zeros(x.shape, dtype=np.result_type(dout, x))
+    for n in range(N):
+        for c in range(C):
+            for i in range(Ho):
+                for j in range(Wo):
+                    window = x[n, c, i * s:i * s + ph, j * s:j * s + pw]
+                    u, v = np.unravel_index(np.argmax(window), window.shape)
+                    dx[n, c, i * s + u, j * s + v] += dout[n, c, i, j]
+    return dx
+
+
+def avg_pool_forward_naive(x, pool_param):
+    """Average pooling with loops: ``out[n, c, i, j] = mean of the window``.
+
+    x: (N, C, H, W).  Returns out: (N, C, Ho, Wo) and cache (x, pool_param).
+    """
+    _check_ndim4(x, "avg_pool_forward_naive", "(N, C, H, W)")
+    N, C, H, W = x.shape
+    ph, pw, s, Ho, Wo = _pool_geometry(H, W, pool_param, "avg_pool_forward_naive")
+    out = np.zeros((N, C, Ho, Wo), dtype=x.dtype)
+    for n in range(N):
+        for c in range(C):
+            for i in range(Ho):
+                for j in range(Wo):
+                    out[n, c, i, j] = np.mean(x[n, c, i * s:i * s + ph, j * s:j * s + pw])
+    return out, (x, pool_param)
+
+
+def avg_pool_backward_naive(dout, cache):
+    """Backward pass of ``avg_pool_forward_naive``: each window entry gets ``dout / (ph * pw)``."""
+    x, pool_param = cache
+    N, C, H, W = x.shape
+    ph, pw, s, Ho, Wo = _pool_geometry(H, W, pool_param, "avg_pool_backward_naive")
+    dx = np.zeros(x.shape, dtype=np.result_type(dout, x))
+    for n in range(N):
+        for c in range(C):
+            for i in range(Ho):
+                for j in range(Wo):
+                    dx[n, c, i * s:i * s + ph, j * s:j * s + pw] += dout[n, c, i, j] / (ph * pw)
+    return dx
+
+
+# ----------------------------------------------------------------------------
+# im2col / col2im in the (C, H, W, N) layout
+# ----------------------------------------------------------------------------
+
+def _pad_chwn(x, pad, dtype):
+    """Copy x: (C, H, W, N) into a zero-border buffer (C, H + 2 pad, W + 2 pad, N) of ``dtype``.
+
+    Zeroing only the border and copying the interior once is cheaper than
+    ``np.pad``, and the copy also performs any pending layout change of a
+    transposed view.
+    """
+    C, H, W, N = x.shape
+    xp = np.empty((C, H + 2 * pad, W + 2 * pad, N), dtype=dtype)
+    if pad:
+        xp[:, :pad] = 0
+        xp[:, H + pad:] = 0
+        xp[:, pad:H + pad, :pad] = 0
+        xp[:, pad:H + pad, W + pad:] = 0
+    xp[:, pad:H + pad, pad:W + pad] = x
+    return xp
+
+
+def im2col_chwn(xp, HH, WW, stride, Ho, Wo):
+    """Unfold a padded xp: (C, Hp, Wp, N) into cols: (C * HH * WW, Ho * Wo * N).
+
+    ``cols[(c, u, v), (i, j, n)] = xp[c, i*stride + u, j*stride + v, n]``, so
+    ``w.reshape(F, -1) @ cols`` is the convolution, already in (F, Ho, Wo, N)
+    order.  One strided view, one contiguous copy.
+    """
+    C, Hp, Wp, N = xp.shape
+    sc, sh, sw, sn = xp.strides
+    windows = as_strided(xp, (C, HH, WW, Ho, Wo, N), (sc, sh, sw, stride * sh, stride * sw, sn), writeable=False)
+    cols = np.empty((C, HH, WW, Ho, Wo, N), dtype=xp.dtype)
+    np.copyto(cols, windows)
+    return cols.reshape(C * HH * WW, Ho * Wo * N)
+
+
+def col2im_chwn(cols, xp_shape, HH, WW, stride, Ho, Wo):
+    """Fold cols: (C * HH * WW, Ho * Wo * N) back into dxp: (C, Hp, Wp, N), summing overlaps.
+
+    The adjoint of ``im2col_chwn``: for each of the HH * WW kernel offsets
+    (u, v) the slab ``cols[(c, u, v), :]`` is added to the strided slice
+    ``dxp[:, u::stride, v::stride, :]`` -- HH * WW vectorized additions
+    instead of a scatter over every element.
+    """
+    C, Hp, Wp, N = xp_shape
+    d6 = cols.reshape(C, HH, WW, Ho, Wo, N)
+    dxp = np.zeros(xp_shape, dtype=cols.dtype)
+    for u in range(HH):
+        for v in range(WW):
+            _window(dxp, u, v, stride, Ho, Wo)[...] += d6[:, u, v]
+    return dxp
+
+
+# ----------------------------------------------------------------------------
+# Fast convolution
+# ----------------------------------------------------------------------------
+
+def conv_forward_chwn(x, w, b, conv_param):
+    """Convolution on x: (C, H, W, N) as one GEMM over the whole batch.
+
+    w: (F, C, HH, WW); b: (F,).  ``out = w.reshape(F, -1) @ im2col(xpad) + b``.
+    Returns out: (F, Ho, Wo, N) (C-contiguous) and a cache.  x may be any
+    strided view (a transposed NCHW array, another dtype): it is copied once
+    into the padded buffer.
+    """
+    _check_ndim4(x, "conv_forward_chwn", "(C, H, W, N)")
+    C, H, W, N = x.shape
+    stride, pad, Ho, Wo = _conv_geometry(x.shape[:3], w, b, conv_param, "conv_forward", "(C, H, W, N)")
+    F, _, HH, WW = w.shape
+    dtype = np.result_type(x, w)
+    xp = _pad_chwn(x, pad, dtype) if pad or x.dtype != dtype else x
+    cols = im2col_chwn(xp, HH, WW, stride, Ho, Wo)
+    w2 = w.reshape(F, -1)
+    out = w2 @ cols
+    out += b.reshape(F, 1)
+    return out.reshape(F, Ho, Wo, N), (cols, w, (C, H, W, N), stride, pad, Ho, Wo)
+
+
+def conv_backward_chwn(dout, cache, compute_dx=True):
+    """Backward pass of ``conv_forward_chwn``.
+
+    dout: (F, Ho, Wo, N).  With ``D = dout.reshape(F, -1)``:
+    ``dw = D @ cols.T``, ``db = D.sum(1)``, ``dx = col2im(w.reshape(F, -1).T @ D)``.
+    Returns dx: (C, H, W, N) (None when ``compute_dx`` is False: the first
+    layer of a network never needs it), dw: (F, C, HH, WW), db: (F,).
+    """
+    cols, w, x_shape, stride, pad, Ho, Wo = cache
+    F, C, HH, WW = w.shape
+    _, H, W, N = x_shape
+    if dout.shape != (F, Ho, Wo, N):
+        raise ValueError(f"conv_backward: dout must have the shape of the forward output {(F, Ho, Wo, N)} "
+                         f"(layout (F, Ho, Wo, N)), got {dout.shape}")
+    d2 = dout.reshape(F, Ho * Wo * N)
+    w2 = w.reshape(F, -1)
+    dw = (d2 @ cols.T).reshape(w.shape)
+    db = d2.sum(axis=1)
+    if not compute_dx:
+        return None, dw, db
+    dxp = col2im_chwn(w2.T @ d2, (C, H + 2 * pad, W + 2 * pad, N), HH, WW, stride, Ho, Wo)
+    return dxp[:, pad:pad + H, pad:pad + W], dw, db
+
+
+def conv_forward(x, w, b, conv_param):
+    """Fast convolution (cross-correlation), the same math as ``conv_forward_naive``.
+
+    x: (N, C, H, W); w: (F, C, HH, WW); b: (F,); conv_param: ``stride`` (1), ``pad`` (0).
+    ``out[n, f, i, j] = sum_{c, u, v} xpad[n, c, i*stride + u, j*stride + v] * w[f, c, u, v] + b[f]``.
+    Returns out: (N, F, Ho, Wo) and a cache.  ``out`` is stored batch-innermost
+    (it is a transposed view of a (F, Ho, Wo, N) array), which is what the
+    next fast layer reads without a copy.
+    """
+    _check_ndim4(x, "conv_forward", "(N, C, H, W)")
+    out, cache = conv_forward_chwn(_to_chwn(x), w, b, conv_param)
+    return _to_nchw(out), cache
+
+
+def conv_backward(dout, cache, compute_dx=True):
+    """Backward pass of ``conv_forward``.
+
+    dout: (N, F, Ho, Wo).  Returns dx: (N, C, H, W) (None when ``compute_dx``
+    is False), dw: (F, C, HH, WW), db: (F,).
+    """
+    _check_ndim4(dout, "conv_backward", "(N, F, Ho, Wo)")
+    dx, dw, db = conv_backward_chwn(_to_chwn(dout), cache, compute_dx)
+    return (None if dx is None else _to_nchw(dx)), dw, db
+
+
+def im2col(x, HH, WW, stride=1, pad=0):
+    """Unfold x: (N, C, H, W) into cols: (C * HH * WW, Ho * Wo * N).
+
+    Row ``(c, u, v)``, column ``(i, j, n)`` holds ``xpad[n, c, i*stride + u, j*stride + v]``,
+    so a convolution is ``w.reshape(F, -1) @ cols`` reshaped to (F, Ho, Wo, N).
+    """
+    _check_ndim4(x, "im2col", "(N, C, H, W)")
+    N, C, H, W = x.shape
+    Ho = conv_output_size(H, HH, stride, pad, "im2col", "height")
+    Wo = conv_output_size(W, WW, stride, pad, "im2col", "width")
+    return im2col_chwn(_pad_chwn(_to_chwn(x), pad, x.dtype), HH, WW, stride, Ho, Wo)
+
+
+def col2im(cols, x_shape, HH, WW, stride=1, pad=0):
+    """Adjoint of ``im2col``: fold cols: (C * HH * WW, Ho * Wo * N) into dx of shape x_shape = (N, C, H, W)."""
+    N, C, H, W = x_shape
+    Ho = conv_output_size(H, HH, stride, pad, "col2im", "height")
+    Wo = conv_output_size(W, WW, stride, pad, "col2im", "width")
+    if cols.shape != (C * HH * WW, Ho * Wo * N):
+        raise ValueError(f"col2im: cols must have shape {(C * HH * WW, Ho * Wo * N)} for x_shape {tuple(x_shape)}, "
+                         f"got {cols.shape}")
+    dxp = col2im_chwn(cols, (C, H + 2 * pad, W + 2 * pad, N), HH, WW, stride, Ho, Wo)
+    return _to_nchw(dxp[:, pad:pad + H, pad:pad + W])
+
+
+# ----------------------------------------------------------------------------
+# Fast pooling
+# ----------------------------------------------------------------------------
+
+def _windows(x, ph, pw, stride, Ho, Wo):
+    """The ph * pw strided (C, Ho, Wo, N) views of x, one per window offset, in row-major offset order."""
+    return [_window(x, a, b, stride, Ho, Wo) for a in range(ph) for b in range(pw)]
+
+
+def max_pool_forward_chwn(x, pool_param, relu=False):
+    """Max pooling on x: (C, H, W, N) as elementwise maxima of the ph * pw strided window views.
+
+    ``relu=True`` fuses a ReLU in front: ``max(relu(x)) = relu(max(x))``, so
+    the ReLU runs on the pooled (smaller) array.  Returns out: (C, Ho, Wo, N)
+    and a cache.
+    """
+    _check_ndim4(x, "max_pool_forward_chwn", "(C, H, W, N)")
+    C, H, W, N = x.shape
+    ph, pw, s, Ho, Wo = _pool_geometry(H, W, pool_param, "max_pool_forward")
+    views = _windows(x, ph, pw, s, Ho, Wo)
+    if len(views) == 1:
+        m = views[0].copy()
+    else:
+        m = np.maximum(views[0], views[1])
+        for v in views[2:]:
+            np.maximum(m, v, out=m)
+    out = np.maximum(m, 0) if relu else m
+    return out, (x, m, (ph, pw, s, Ho, Wo), relu)
+
+
+def max_pool_backward_chwn(dout, cache):
+    """Backward pass of ``max_pool_forward_chwn``.
+
+    dout: (C, Ho, Wo, N).  Each window's gradient goes to its maximum (the
+    first one in row-major order when entries tie); with the fused ReLU only
+    windows whose maximum is positive pass gradient.  Non-overlapping windows
+    (stride = window) take one broadcast equality mask over a 6-D view of x;
+    other geometries, or ties, accumulate window offset by offset.
+    Returns dx: (C, H, W, N).
+    """
+    x, m, (ph, pw, s, Ho, Wo), relu = cache
+    C, H, W, N = x.shape
+    if dout.shape != m.shape:
+        raise ValueError(f"max_pool_backward: dout must have the shape of the pooled output {m.shape}, "
+                         f"got {dout.shape}")
+    g = dout * (m > 0) if relu else dout
+    dtype = np.result_type(dout, x)
+    if ph == pw == s:
+        mask = x.reshape(C, Ho, ph, Wo, pw, N) == m[:, :, None, :, None, :]
+        # Every window holds its maximum at least once; exactly once means no ties.
+        if np.count_nonzero(mask) == m.size:
+            dx = np.multiply(mask, g[:, :, None, :, None, :], dtype=dtype)
+            return dx.reshape(C, H, W, N)
+    dx = np.zeros(x.shape, dtype=dtype)
+    taken = np.zeros(m.shape, dtype=bool)
+    for a in range(ph):
+        for b in range(pw):
+            hit = _window(x, a, b, s, Ho, Wo) == m
+            hit &= ~taken
+            taken |= hit
+            _window(dx, a, b, s, Ho, Wo)[...] += hit * g
+    return dx
+
+
+def avg_pool_forward_chwn(x, pool_param):
+    """Average pooling on x: (C, H, W, N): the sum of the ph * pw window views over ph * pw.
+
+    Returns out: (C, Ho, Wo, N) and a cache.
+    """
+    _check_ndim4(x, "avg_pool_forward_chwn", "(C, H, W, N)")
+    C, H, W, N = x.shape
+    ph, pw, s, Ho, Wo = _pool_geometry(H, W, pool_param, "avg_pool_forward")
+    views = _windows(x, ph, pw, s, Ho, Wo)
+    out = np.array(views[0], dtype=x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64)
+    for v in views[1:]:
+        out += v
+    out *= 1.0 / (ph * pw)
+    return out, (x.shape, (ph, pw, s, Ho, Wo))
+
+
+def avg_pool_backward_chwn(dout, cache):
+    """Backward pass of ``avg_pool_forward_chwn``: every window entry receives ``dout / (ph * pw)``.
+
+    dout: (C, Ho, Wo, N).  Returns dx: (C, H, W, N).
+    """
+    x_shape, (ph, pw, s, Ho, Wo) = cache
+    C, H, W, N = x_shape
+    if dout.shape != (C, Ho, Wo, N):
+        raise ValueError(f"avg_pool_backward: dout must have the shape of the pooled output {(C, Ho, Wo, N)}, "
+                         f"got {dout.shape}")
+    g = dout / (ph * pw)
+    if ph == pw == s:
+        dx = np.empty((C, Ho, ph, Wo, pw, N), dtype=g.dtype)
+        dx[...] = g[:, :, None, :, None, :]
+        return dx.reshape(x_shape)
+    dx = np.zeros(x_shape, dtype=g.dtype)
+    for a in range(ph):
+        for b in range(pw):
+            _window(dx, a, b, s, Ho, Wo)[...] += g
+    return dx
+
+
+def max_pool_forward(x, pool_param):
+    """Fast max pooling, the same math as ``max_pool_forward_naive``.
+
+    x: (N, C, H, W); pool_param: ``pool_height``, ``pool_width``, ``stride`` (2, 2, 2).
+    Returns out: (N, C, Ho, Wo) (a transposed view of a batch-innermost array) and a cache.
+    """
+    _check_ndim4(x, "max_pool_forward", "(N, C, H, W)")
+    out, cache = max_pool_forward_chwn(_to_chwn(x), pool_param)
+    return _to_nchw(out), cache
+
+
+def max_pool_backward(dout, cache):
+    """Backward pass of ``max_pool_forward``.  dout: (N, C, Ho, Wo); returns dx: (N, C, H, W)."""
+    _check_ndim4(dout, "max_pool_backward", "(N, C, Ho, Wo)")
+    return _to_nchw(max_pool_backward_chwn(_to_chwn(dout), cache))
+
+
+def avg_pool_forward(x, pool_param):
+    """Fast average pooling.  x: (N, C, H, W); returns out: (N, C, Ho, Wo) and a cache."""
+    _check_ndim4(x, "avg_pool_forward", "(N, C, H, W)")
+    out, cache = avg_pool_forward_chwn(_to_chwn(x), pool_param)
+    return _to_nchw(out), cache
+
+
+def avg_pool_backward(dout, cache):
+    """Backward pass of ``avg_pool_forward``.  dout: (N, C, Ho, Wo); returns dx: (N, C, H, W)."""
+    _check_ndim4(dout, "avg_pool_backward", "(N, C, Ho, Wo)")
+    return _to_nchw(avg_pool_backward_chwn(_to_chwn(dout), cache))
+
+
+# ----------------------------------------------------------------------------
+# Spatial normalization
+# ----------------------------------------------------------------------------
+
+def spatial_batchnorm_forward_chwn(x, gamma, beta, bn_param):
+    """Batch normalization of each channel over the batch and both spatial axes.
+
+    x: (C, H, W, N); gamma, beta: (C,).  The (C, H*W*N) matrix is handed,
+    transposed, to ``layers.batchnorm_forward`` as N*H*W examples of C
+    features.  Returns out: (C, H, W, N) and a cache.
+    """
+    from . import layers  # layers imports this module at its end
+
+    _check_ndim4(x, "spatial_batchnorm_forward_chwn", "(C, H, W, N)")
+    C = x.shape[0]
+    out, cache = layers.batchnorm_forward(x.reshape(C, -1).T, gamma, beta, bn_param)
+    return out.T.reshape(x.shape), cache
+
+
+def spatial_batchnorm_backward_chwn(dout, cache):
+    """Backward pass of ``spatial_batchnorm_forward_chwn`` through ``layers.batchnorm_backward_alt``.
+
+    dout: (C, H, W, N).  Returns dx: (C, H, W, N), dgamma: (C,), dbeta: (C,).
+    """
+    from . import layers
+
+    C = dout.shape[0]
+    dx, dgamma, dbeta = layers.batchnorm_backward_alt(dout.reshape(C, -1).T, cache)
+    return dx.T.reshape(dout.shape), dgamma, dbeta
+
+
+def spatial_batchnorm_forward(x, gamma, beta, bn_param):
+    """Spatial batch normalization: per-channel statistics over (N, H, W).
+
+    x: (N, C, H, W); gamma, beta: (C,); bn_param as for ``batchnorm_forward``
+    (``mode`` required; ``eps``, ``momentum``, running statistics).
+    ``out = gamma[c] * (x - mean_c) / sqrt(var_c + eps) + beta[c]``.
+    Returns out: (N, C, H, W) and a cache.
+    """
+    _check_ndim4(x, "spatial_batchnorm_forward", "(N, C, H, W)")
+    out, cache = spatial_batchnorm_forward_chwn(_to_chwn(x), gamma, beta, bn_param)
+    return _to_nchw(out), cache
+
+
+def spatial_batchnorm_backward(dout, cache):
+    """Backward pass of ``spatial_batchnorm_forward``; returns dx: (N, C, H, W), dgamma: (C,), dbeta: (C,)."""
+    _check_ndim4(dout, "spatial_batchnorm_backward", "(N, C, H, W)")
+    dx, dgamma, dbeta = spatial_batchnorm_backward_chwn(_to_chwn(dout), cache)
+    return _to_nchw(dx), dgamma, dbeta
+
+
+def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
+    """Group normalization: standardize each example over groups of C // G channels and all pixels.
+
+    x: (N, C, H, W); gamma, beta: (1, C, 1, 1) (any shape with C entries);
+    G: number of groups, dividing C; gn_param may hold ``eps`` (1e-5).
+    ``x_hat[n, g] = (x[n, g] - mean) / sqrt(var + eps)`` over the group's
+    (C // G, H, W) entries; ``out = gamma[c] * x_hat + beta[c]``.  The same in
+    train and test.  Returns out: (N, C, H, W) and a cache.
+    """
+    from . import layers
+
+    _check_ndim4(x, "spatial_groupnorm_forward", "(N, C, H, W)")
+    N, C, H, W = x.shape
+    G = _positive_int(G, "G (the number of groups)", "spatial_groupnorm_forward")
+    if C % G:
+        raise ValueError(f"spatial_groupnorm_forward: the number of groups G={G} must divide the {C} channels")
+    if np.size(gamma) != C or np.size(beta) != C:
+        raise ValueError(f"spatial_groupnorm_forward: gamma and beta must hold one value per channel, shape "
+                         f"(1, {C}, 1, 1); got {np.shape(gamma)} and {np.shape(beta)}")
+    eps = gn_param.get("eps", 1e-5)
+    x_hat, _, _, inv_std = layers._standardize(x.reshape(N, G, -1), 2, eps)
+    x_hat = x_hat.reshape(x.shape)
+    g4 = np.reshape(gamma, (1, C, 1, 1))
+    out = x_hat * g4 + np.reshape(beta, (1, C, 1, 1))
+    return out, (x_hat, inv_std, gamma, beta, G)
+
+
+def spatial_groupnorm_backward(dout, cache):
+    """Backward pass of ``spatial_groupnorm_forward``.
+
+    dout: (N, C, H, W).  ``dgamma = sum_{n,h,w} dout * x_hat``,
+    ``dbeta = sum_{n,h,w} dout``; dx through the shared standardization
+    gradient on each group.  Returns dx: (N, C, H, W), dgamma, dbeta (shaped like gamma, beta).
+    """
+    from . import layers
+
+    x_hat, inv_std, gamma, beta, G = cache
+    N, C, H, W = x_hat.shape
+    if dout.shape != x_hat.shape:
+        raise ValueError(f"spatial_groupnorm_backward: dout must have shape {x_hat.shape}, got {dout.shape}")
+    dbeta = dout.sum(axis=(0, 2, 3)).reshape(np.shape(beta))
+    dgamma = np.sum(dout * x_hat, axis=(0, 2, 3)).reshape(np.shape(gamma))
+    dxhat = dout * np.reshape(gamma, (1, C, 1, 1))
+    dx = layers._standardize_backward(dxhat.reshape(N, G, -1), x_hat.reshape(N, G, -1), inv_std, 2)
+    return dx.reshape(x_hat.shape), dgamma, dbeta
