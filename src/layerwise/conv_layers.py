@@ -40,8 +40,45 @@ __all__ = [
     "avg_pool_forward_chwn", "avg_pool_backward_chwn",
     "spatial_batchnorm_forward_chwn", "spatial_batchnorm_backward_chwn",
     "im2col_chwn", "col2im_chwn",
-    "conv_output_size",
+    "conv_output_size", "Workspace",
 ]
+
+
+class Workspace:
+    """Named scratch arrays that a layer reuses from one call to the next.
+
+    A large ``np.empty`` is fresh memory from the operating system: each of
+    its pages is faulted in and zeroed on first touch, which costs as much
+    as the arithmetic of a small convolution.  A model that runs the same
+    layer step after step hands each layer a ``Workspace``; its kernels then
+    write their outputs, im2col matrices and masks into the same memory every
+    step.  An array obtained from a workspace stays valid until the same name
+    is requested again (the next call of that layer), so a layer's outputs
+    must be consumed before the layer runs again -- true of any forward then
+    backward pass.  Buffers grow to the largest size requested and are
+    reused for smaller ones.
+    """
+
+    def __init__(self):
+        self._buffers = {}
+
+    def empty(self, name, shape, dtype):
+        """An uninitialized array of ``shape`` and ``dtype`` backed by the buffer ``name``."""
+        dtype = np.dtype(dtype)
+        size = int(np.prod(shape))
+        buf = self._buffers.get(name)
+        if buf is None or buf.dtype != dtype or buf.size < size:
+            buf = self._buffers[name] = np.empty(size, dtype=dtype)
+        return buf[:size].reshape(shape)
+
+    @property
+    def nbytes(self):
+        """Total size of the buffers held."""
+        return sum(b.nbytes for b in self._buffers.values())
+
+
+def _empty(ws, name, shape, dtype):
+    return np.empty(shape, dtype=dtype) if ws is None else ws.empty(name, shape, dtype)
 
 
 # ----------------------------------------------------------------------------
@@ -249,7 +286,7 @@ def avg_pool_backward_naive(dout, cache):
 # im2col / col2im in the (C, H, W, N) layout
 # ----------------------------------------------------------------------------
 
-def _pad_chwn(x, pad, dtype):
+def _pad_chwn(x, pad, dtype, ws=None):
     """Copy x: (C, H, W, N) into a zero-border buffer (C, H + 2 pad, W + 2 pad, N) of ``dtype``.
 
     Zeroing only the border and copying the interior once is cheaper than
@@ -257,7 +294,7 @@ def _pad_chwn(x, pad, dtype):
     transposed view.
     """
     C, H, W, N = x.shape
-    xp = np.empty((C, H + 2 * pad, W + 2 * pad, N), dtype=dtype)
+    xp = _empty(ws, "xpad", (C, H + 2 * pad, W + 2 * pad, N), dtype)
     if pad:
         xp[:, :pad] = 0
         xp[:, H + pad:] = 0
@@ -267,7 +304,7 @@ def _pad_chwn(x, pad, dtype):
     return xp
 
 
-def im2col_chwn(xp, HH, WW, stride, Ho, Wo):
+def im2col_chwn(xp, HH, WW, stride, Ho, Wo, ws=None):
     """Unfold a padded xp: (C, Hp, Wp, N) into cols: (C * HH * WW, Ho * Wo * N).
 
     ``cols[(c, u, v), (i, j, n)] = xp[c, i*stride + u, j*stride + v, n]``, so
@@ -277,12 +314,12 @@ def im2col_chwn(xp, HH, WW, stride, Ho, Wo):
     C, Hp, Wp, N = xp.shape
     sc, sh, sw, sn = xp.strides
     windows = as_strided(xp, (C, HH, WW, Ho, Wo, N), (sc, sh, sw, stride * sh, stride * sw, sn), writeable=False)
-    cols = np.empty((C, HH, WW, Ho, Wo, N), dtype=xp.dtype)
+    cols = _empty(ws, "cols", (C, HH, WW, Ho, Wo, N), xp.dtype)
     np.copyto(cols, windows)
     return cols.reshape(C * HH * WW, Ho * Wo * N)
 
 
-def col2im_chwn(cols, xp_shape, HH, WW, stride, Ho, Wo):
+def col2im_chwn(cols, xp_shape, HH, WW, stride, Ho, Wo, ws=None):
     """Fold cols: (C * HH * WW, Ho * Wo * N) back into dxp: (C, Hp, Wp, N), summing overlaps.
 
     The adjoint of ``im2col_chwn``: for each of the HH * WW kernel offsets
@@ -292,7 +329,8 @@ def col2im_chwn(cols, xp_shape, HH, WW, stride, Ho, Wo):
     """
     C, Hp, Wp, N = xp_shape
     d6 = cols.reshape(C, HH, WW, Ho, Wo, N)
-    dxp = np.zeros(xp_shape, dtype=cols.dtype)
+    dxp = _empty(ws, "dxpad", xp_shape, cols.dtype)
+    dxp.fill(0)
     for u in range(HH):
         for v in range(WW):
             _window(dxp, u, v, stride, Ho, Wo)[...] += d6[:, u, v]
@@ -303,25 +341,26 @@ def col2im_chwn(cols, xp_shape, HH, WW, stride, Ho, Wo):
 # Fast convolution
 # ----------------------------------------------------------------------------
 
-def conv_forward_chwn(x, w, b, conv_param):
+def conv_forward_chwn(x, w, b, conv_param, ws=None):
     """Convolution on x: (C, H, W, N) as one GEMM over the whole batch.
 
     w: (F, C, HH, WW); b: (F,).  ``out = w.reshape(F, -1) @ im2col(xpad) + b``.
     Returns out: (F, Ho, Wo, N) (C-contiguous) and a cache.  x may be any
     strided view (a transposed NCHW array, another dtype): it is copied once
-    into the padded buffer.
+    into the padded buffer.  ``ws``: an optional ``Workspace`` for the
+    padded input, the im2col matrix and the output, also used by the
+    backward pass.
     """
     _check_ndim4(x, "conv_forward_chwn", "(C, H, W, N)")
     C, H, W, N = x.shape
     stride, pad, Ho, Wo = _conv_geometry(x.shape[:3], w, b, conv_param, "conv_forward", "(C, H, W, N)")
     F, _, HH, WW = w.shape
     dtype = np.result_type(x, w)
-    xp = _pad_chwn(x, pad, dtype) if pad or x.dtype != dtype else x
-    cols = im2col_chwn(xp, HH, WW, stride, Ho, Wo)
-    w2 = w.reshape(F, -1)
-    out = w2 @ cols
+    xp = _pad_chwn(x, pad, dtype, ws) if pad or x.dtype != dtype else x
+    cols = im2col_chwn(xp, HH, WW, stride, Ho, Wo, ws)
+    out = np.matmul(w.reshape(F, -1), cols, out=_empty(ws, "out", (F, Ho * Wo * N), dtype))
     out += b.reshape(F, 1)
-    return out.reshape(F, Ho, Wo, N), (cols, w, (C, H, W, N), stride, pad, Ho, Wo)
+    return out.reshape(F, Ho, Wo, N), (cols, w, (C, H, W, N), stride, pad, Ho, Wo, ws)
 
 
 def conv_backward_chwn(dout, cache, compute_dx=True):
@@ -332,7 +371,7 @@ def conv_backward_chwn(dout, cache, compute_dx=True):
     Returns dx: (C, H, W, N) (None when ``compute_dx`` is False: the first
     layer of a network never needs it), dw: (F, C, HH, WW), db: (F,).
     """
-    cols, w, x_shape, stride, pad, Ho, Wo = cache
+    cols, w, x_shape, stride, pad, Ho, Wo, ws = cache
     F, C, HH, WW = w.shape
     _, H, W, N = x_shape
     if dout.shape != (F, Ho, Wo, N):
@@ -344,7 +383,8 @@ def conv_backward_chwn(dout, cache, compute_dx=True):
     db = d2.sum(axis=1)
     if not compute_dx:
         return None, dw, db
-    dxp = col2im_chwn(w2.T @ d2, (C, H + 2 * pad, W + 2 * pad, N), HH, WW, stride, Ho, Wo)
+    dcols = np.matmul(w2.T, d2, out=_empty(ws, "dcols", cols.shape, np.result_type(w, dout)))
+    dxp = col2im_chwn(dcols, (C, H + 2 * pad, W + 2 * pad, N), HH, WW, stride, Ho, Wo, ws)
     return dxp[:, pad:pad + H, pad:pad + W], dw, db
 
 
@@ -407,25 +447,27 @@ def _windows(x, ph, pw, stride, Ho, Wo):
     return [_window(x, a, b, stride, Ho, Wo) for a in range(ph) for b in range(pw)]
 
 
-def max_pool_forward_chwn(x, pool_param, relu=False):
+def max_pool_forward_chwn(x, pool_param, relu=False, ws=None):
     """Max pooling on x: (C, H, W, N) as elementwise maxima of the ph * pw strided window views.
 
     ``relu=True`` fuses a ReLU in front: ``max(relu(x)) = relu(max(x))``, so
-    the ReLU runs on the pooled (smaller) array.  Returns out: (C, Ho, Wo, N)
-    and a cache.
+    the ReLU runs on the pooled (smaller) array.  ``ws``: an optional
+    ``Workspace`` for the outputs and the backward pass.  Returns out:
+    (C, Ho, Wo, N) and a cache.
     """
     _check_ndim4(x, "max_pool_forward_chwn", "(C, H, W, N)")
     C, H, W, N = x.shape
     ph, pw, s, Ho, Wo = _pool_geometry(H, W, pool_param, "max_pool_forward")
     views = _windows(x, ph, pw, s, Ho, Wo)
+    m = _empty(ws, "max", (C, Ho, Wo, N), x.dtype)
     if len(views) == 1:
-        m = views[0].copy()
+        np.copyto(m, views[0])
     else:
-        m = np.maximum(views[0], views[1])
+        np.maximum(views[0], views[1], out=m)
         for v in views[2:]:
             np.maximum(m, v, out=m)
-    out = np.maximum(m, 0) if relu else m
-    return out, (x, m, (ph, pw, s, Ho, Wo), relu)
+    out = np.maximum(m, 0, out=_empty(ws, "out", m.shape, m.dtype)) if relu else m
+    return out, (x, m, (ph, pw, s, Ho, Wo), relu, ws)
 
 
 def max_pool_backward_chwn(dout, cache):
@@ -438,18 +480,19 @@ def max_pool_backward_chwn(dout, cache):
     other geometries, or ties, accumulate window offset by offset.
     Returns dx: (C, H, W, N).
     """
-    x, m, (ph, pw, s, Ho, Wo), relu = cache
+    x, m, (ph, pw, s, Ho, Wo), relu, ws = cache
     C, H, W, N = x.shape
     if dout.shape != m.shape:
         raise ValueError(f"max_pool_backward: dout must have the shape of the pooled output {m.shape}, "
                          f"got {dout.shape}")
-    g = dout * (m > 0) if relu else dout
     dtype = np.result_type(dout, x)
+    g = np.multiply(dout, m > 0, out=_empty(ws, "g", m.shape, dtype)) if relu else dout
     if ph == pw == s:
-        mask = x.reshape(C, Ho, ph, Wo, pw, N) == m[:, :, None, :, None, :]
+        shape6 = (C, Ho, ph, Wo, pw, N)
+        mask = np.equal(x.reshape(shape6), m[:, :, None, :, None, :], out=_empty(ws, "mask", shape6, bool))
         # Every window holds its maximum at least once; exactly once means no ties.
         if np.count_nonzero(mask) == m.size:
-            dx = np.multiply(mask, g[:, :, None, :, None, :], dtype=dtype)
+            dx = np.multiply(mask, g[:, :, None, :, None, :], out=_empty(ws, "dx", shape6, dtype))
             return dx.reshape(C, H, W, N)
     dx = np.zeros(x.shape, dtype=dtype)
     taken = np.zeros(m.shape, dtype=bool)

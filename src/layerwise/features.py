@@ -43,7 +43,7 @@ __all__ = [
 HOG_ORIENTATIONS = 9
 HOG_CELL = 8
 _LUMA = (0.299, 0.587, 0.114)
-_CHUNK = 1024  # images per vectorized step: bounds temporaries to ~10 MB per array for 32x32 images
+_CHUNK = 64  # images per vectorized step: keeps 32x32 temporaries in the L2 cache (~2x faster than 1024)
 
 
 def rgb2gray(rgb):
@@ -60,32 +60,46 @@ def rgb_to_hsv(rgb):
     """HSV of RGB values in [0, 1]: ``(..., 3) -> (..., 3)`` float64.
 
     Same formulas, tie rule and floating-point operations as
-    ``matplotlib.colors.rgb_to_hsv`` (hue in [0, 1); where two channels share
-    the maximum, blue's formula wins over green's over red's).
+    ``matplotlib.colors.rgb_to_hsv``, so the results are identical: hue in
+    [0, 1), saturation ``delta / v`` (0 for black), value ``v = max(r, g, b)``.
     """
     rgb = np.asarray(rgb, dtype=np.float64)
     if rgb.ndim < 1 or rgb.shape[-1] != 3:
         raise ValueError(f"rgb_to_hsv: expected an array of shape (..., 3), got shape {rgb.shape}")
-    hsv = np.empty_like(rgb)
-    v = rgb.max(axis=-1)
-    delta = v - rgb.min(axis=-1)
-    hsv[..., 0] = _hue(rgb, v, delta)
-    np.divide(delta, v, out=hsv[..., 1], where=v > 0)
-    hsv[..., 1][v <= 0] = 0.0
-    hsv[..., 2] = v
-    return hsv
+    h, v, delta = _hue(*np.moveaxis(rgb, -1, 0))
+    s = np.zeros_like(v)
+    np.divide(delta, v, out=s, where=v > 0)
+    return np.stack([h, s, v], axis=-1)
 
 
-def _hue(rgb, v, delta):
-    """Hue in [0, 1) from RGB ``(..., 3)``, its max ``v`` and range ``delta`` (0 where grey)."""
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    with np.errstate(divide="ignore", invalid="ignore"):  # grey pixels (delta = 0) are masked below
-        h = np.where(b == v, 4.0 + (r - g) / delta,
-                     np.where(g == v, 2.0 + (b - r) / delta, (g - b) / delta))
-    h[delta <= 0] = 0.0
+def _hue(r, g, b):
+    """Hue in [0, 1) of RGB planes; also returns ``v = max(r, g, b)`` and ``delta = v - min(r, g, b)``.
+
+    Per pixel the arithmetic is matplotlib's: ``(g - b) / delta`` if red is the
+    maximum, ``2 + (b - r) / delta`` if green is, ``4 + (r - g) / delta`` if blue
+    is (later channels win ties), 0 for greys; then ``/ 6``, wrapped into [0, 1).
+    Contiguous planes are much faster than strided channel views.
+    """
+    # Element-wise max/min: NumPy reductions over a length-3 axis are several times slower.
+    v = np.maximum(np.maximum(r, g), b)
+    delta = v - np.minimum(np.minimum(r, g), b)
+    colored = delta > 0
+    blue = (b == v) & colored
+    green = (g == v) & colored & ~blue
+    red = colored & ~blue & ~green
+    # Select each pixel's numerator arithmetically: x * 1 + 0 + 0 == x exactly, and on
+    # random masks this is several times faster than np.where or masked copies.
+    num = (g - b) * red
+    num += (b - r) * green
+    num += (r - g) * blue
+    h = np.zeros_like(num)
+    np.divide(num, delta, out=h, where=colored)
+    h += 2.0 * green + 4.0 * blue
     h /= 6.0
-    h %= 1.0
-    return h
+    # Only the red sector can be negative (down to -1/6): adding 1 there is exactly
+    # what ``h % 1.0`` computes.
+    h += h < 0
+    return h, v, delta
 
 
 # ----------------------------------------------------------------------------
@@ -142,12 +156,14 @@ def hog_features(imgs):
         gx = gx[:, :ncr * HOG_CELL, :ncc * HOG_CELL]
         gy = gy[:, :ncr * HOG_CELL, :ncc * HOG_CELL]
         mag = np.sqrt(gx * gx + gy * gy)
-        theta = np.rad2deg(np.arctan2(gy, gx))
-        theta %= 180.0
-        # floor_divide is exact, so bin b holds exactly the angles in [20b, 20b + 20);
-        # the minimum catches -tiny % 180 rounding up to 180.0.
-        bins = (theta // (180.0 / HOG_ORIENTATIONS)).astype(np.intp)
-        np.minimum(bins, HOG_ORIENTATIONS - 1, out=bins)
+        # atan2 lies in (-180, 180] degrees; its floor in 20-degree units lies in [-9, 9],
+        # and folding that by 9 is the bin of the angle mod 180 (180 itself is bin 0).
+        theta = np.arctan2(gy, gx)
+        theta *= HOG_ORIENTATIONS / np.pi
+        bins = np.floor(theta, out=theta).astype(np.intp)
+        # (arithmetic, not masked assignment: several times faster on random masks)
+        bins += HOG_ORIENTATIONS * (bins < 0)
+        bins -= HOG_ORIENTATIONS * (bins == HOG_ORIENTATIONS)
         n = len(chunk)
         bins += pixel_cell
         bins += (np.arange(n) * num_feat)[:, None, None]
@@ -199,21 +215,30 @@ def color_histograms_hsv(imgs, nbin=10, xmin=0, xmax=255, normalized=True):
     if not (np.isfinite(xmin) and np.isfinite(xmax) and xmax > xmin):
         raise ValueError(f"color_histograms_hsv: need finite xmin < xmax (the pixel range), "
                          f"got xmin={xmin!r}, xmax={xmax!r}")
-    N = len(imgs)
+    N, H, W = imgs.shape[:3]
     edges = np.linspace(xmin, xmax, nbin + 1)
+    lower = edges[:-1]
+    upper = edges[1:].copy()
+    upper[-1] = np.inf  # the last bin includes its right edge
+    scale = nbin / (edges[-1] - edges[0])
     counts = np.empty((N, nbin))
     for s in range(0, N, _CHUNK):
+        n = min(_CHUNK, N - s)
         # Hue of im / xmax, scaled back by xmax: the course's arithmetic, to the last bit.
-        rgb = imgs[s:s + _CHUNK] / float(xmax)
-        v = rgb.max(axis=-1)
-        hue = _hue(rgb, v, v - rgb.min(axis=-1))
+        planes = np.empty((3, n, H, W))
+        np.divide(np.moveaxis(imgs[s:s + n], -1, 0), xmax, out=planes)
+        hue = _hue(*planes)[0].reshape(n, H * W)
         hue *= xmax
-        n = len(rgb)
-        idx = np.searchsorted(edges, hue.reshape(n, -1), side="right") - 1
-        idx[hue.reshape(n, -1) == edges[-1]] = nbin - 1  # the last bin includes its right edge
-        keep = (idx >= 0) & (idx < nbin)
-        flat = (idx + (np.arange(n) * nbin)[:, None])[keep]
-        counts[s:s + n] = np.bincount(flat, minlength=n * nbin).reshape(n, nbin)
+        # Bin estimate, then one exact correction against the edges (the estimate is off
+        # by at most one for hues within a few ulps of an edge).
+        idx = ((hue - edges[0]) * scale).astype(np.intp)
+        np.clip(idx, 0, nbin - 1, out=idx)
+        idx -= hue < lower[idx]
+        idx += hue >= upper[idx]
+        outside = (hue < edges[0]) | (hue > edges[-1])
+        idx[outside] = nbin  # an extra bin, dropped below
+        idx += (np.arange(n) * (nbin + 1))[:, None]
+        counts[s:s + n] = np.bincount(idx.ravel(), minlength=n * (nbin + 1)).reshape(n, nbin + 1)[:, :nbin]
     if normalized:
         total = counts.sum(axis=1, keepdims=True)
         np.divide(counts, total, out=counts, where=total > 0)  # no hue in range: all zeros

@@ -105,6 +105,7 @@ def _run(kernel, w, dw, config, state_keys, n_scratch, *scalars):
     """
     dw = np.asarray(dw)
     if not (isinstance(w, np.ndarray) and w.flags.writeable and w.dtype.kind == "f"):
+        w = np.asarray(w)
         dtype = np.result_type(w, dw)
         w = np.array(w, dtype=dtype if dtype.kind == "f" else np.float64)
     if dw.shape != w.shape:

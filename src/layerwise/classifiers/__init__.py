@@ -1,5 +1,13 @@
-"""Models: each holds ``params`` and implements ``loss(X, y=None)``."""
+"""Models: each holds ``params`` and implements ``loss(X, y=None)``.
 
+``neural_net.TwoLayerNet`` is the classic standalone network of the oldest
+course version (``from layerwise.classifiers.neural_net import TwoLayerNet``).
+"""
+
+from .cnn import ConvNet, ThreeLayerConvNet
 from .fc_net import FullyConnectedNet, TwoLayerNet
+from .k_nearest_neighbor import KNearestNeighbor
+from .linear import LinearClassifier, LinearSVM, Softmax
 
-__all__ = ["FullyConnectedNet", "TwoLayerNet"]
+__all__ = ["ConvNet", "FullyConnectedNet", "KNearestNeighbor", "LinearClassifier", "LinearSVM", "Softmax",
+           "ThreeLayerConvNet", "TwoLayerNet"]

@@ -60,16 +60,16 @@ class DatasetLocation:
     path: Path
 
     def signature(self, names) -> tuple:
-        """(path, size, mtime) of the files ``names`` read from here: a cache key that
+        """(path, inode, size, mtime) of the files ``names`` read from here: a cache key that
         changes whenever one of them is replaced."""
         files = [self.path] if self.kind == "tar" else [self.path / n for n in names]
         sig = []
         for f in files:
             try:
                 st = f.stat()
-                sig.append((str(f.resolve()), st.st_size, st.st_mtime_ns))
+                sig.append((str(f.resolve()), st.st_ino, st.st_size, st.st_mtime_ns))
             except OSError:
-                sig.append((str(f), None, None))
+                sig.append((str(f), None, None, None))
         return (self.kind, tuple(sig))
 
     def iter_files(self, names):

@@ -87,7 +87,9 @@ def standardize(X, mean, std, *, scale=1.0, dtype=None) -> np.ndarray:
     if not np.all(np.isfinite(std)) or np.any(std <= 0):
         raise ValueError(f"std must be finite and positive everywhere, got {std.ravel()[:8]}")
     dt = _float_dtype(X, dtype)
-    out = X.astype(dt)  # the one copy; the rest happens in place
+    if not np.issubdtype(dt, np.floating):
+        raise ValueError(f"standardize needs a float dtype such as np.float32, got {dt}")
+    out = X.astype(dt, order="C")  # the one copy; the rest happens in place
     if scale != 1.0:
         out *= dt.type(scale)
     out -= np.asarray(mean, dtype=dt)

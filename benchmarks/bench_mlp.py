@@ -1,0 +1,105 @@
+"""Training throughput of fully connected networks: layerwise vs PyTorch (CPU), one process.
+
+Workloads (SPEC section 12):
+  (a) MLP 3072-100-10, batch 200, float32, SGD
+  (b) MLP 3072-512-512-512-10 with batchnorm, batch 256, float32, Adam
+
+A step is forward + backward + parameter update on one minibatch.  Both
+libraries use the same thread count and alternate round by round.
+
+    python benchmarks/bench_mlp.py [--rounds 7] [--iters 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from common import alternate, blas_description, blas_threads, matmul_gflops, report, setup_torch
+
+from layerwise import optim
+from layerwise.classifiers import FullyConnectedNet
+
+
+def layerwise_step(model, rule, X, y, lr):
+    configs = {name: {"learning_rate": lr} for name in model.params}
+
+    def step():
+        _, grads = model.loss(X, y)
+        for name, w in model.params.items():
+            model.params[name], configs[name] = rule(w, grads[name], configs[name])
+    return step
+
+
+def torch_step(torch, net, optimizer_cls, X, y, lr):
+    optimizer = optimizer_cls(net.parameters(), lr=lr)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    tX, ty = torch.from_numpy(X), torch.from_numpy(y)
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        loss_fn(net(tX), ty).backward()
+        optimizer.step()
+    return step
+
+
+def torch_mlp(torch, dims, batchnorm):
+    layers = []
+    for d_in, d_out in zip(dims[:-2], dims[1:-1]):
+        layers += [torch.nn.Linear(d_in, d_out)]
+        if batchnorm:
+            layers += [torch.nn.BatchNorm1d(d_out, eps=1e-5, momentum=0.1)]
+        layers += [torch.nn.ReLU()]
+    layers += [torch.nn.Linear(dims[-2], dims[-1])]
+    return torch.nn.Sequential(*layers).train()
+
+
+WORKLOADS = {
+    "a": dict(title="(a) MLP 3072-100-10, batch 200, SGD", hidden=[100], batch=200, batchnorm=False,
+              rule="sgd", lr=1e-3),
+    "b": dict(title="(b) MLP 3072-512-512-512-10 + batchnorm, batch 256, Adam", hidden=[512, 512, 512], batch=256,
+              batchnorm=True, rule="adam", lr=1e-3),
+}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workloads", default="ab", help="which workloads to run (default: ab)")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--iters", type=int, default=20)
+    args = parser.parse_args(argv)
+
+    threads = blas_threads()
+    torch = setup_torch(threads)
+    print(f"NumPy {np.__version__}, {blas_description()}")
+    print(f"matmul 2048x2048 float32: {matmul_gflops():.0f} GFLOP/s")
+    if torch is not None:
+        print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads")
+
+    rng = np.random.default_rng(0)
+    ratios = {}
+    for key in args.workloads:
+        w = WORKLOADS[key]
+        X = rng.standard_normal((w["batch"], 3 * 32 * 32)).astype(np.float32)
+        y = rng.integers(10, size=w["batch"])
+        np.random.seed(0)
+        model = FullyConnectedNet(w["hidden"], normalization="batchnorm" if w["batchnorm"] else None,
+                                  weight_scale="he", dtype=np.float32)
+        steps = {"layerwise": layerwise_step(model, getattr(optim, w["rule"]), X, y, w["lr"])}
+        if torch is not None:
+            torch.manual_seed(0)
+            net = torch_mlp(torch, [3072] + w["hidden"] + [10], w["batchnorm"])
+            opt_cls = torch.optim.SGD if w["rule"] == "sgd" else torch.optim.Adam
+            steps["pytorch"] = torch_step(torch, net, opt_cls, X, y, w["lr"])
+        rates = alternate(steps, w["batch"], rounds=args.rounds, iters=args.iters)
+        if torch is not None:
+            ratios[key] = report(w["title"], rates)
+        else:
+            print(w["title"], {k: f"{np.median(v):.0f} images/s" for k, v in rates.items()})
+    if ratios:
+        print("\nsummary: " + ", ".join(f"({k}) {r:.2f}x PyTorch" for k, r in ratios.items()))
+
+
+if __name__ == "__main__":
+    main()

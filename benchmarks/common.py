@@ -1,0 +1,91 @@
+"""Shared helpers for the benchmark scripts: thread counts, matmul GFLOP/s, A/B timing."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+
+import numpy as np
+
+
+def blas_threads() -> int:
+    """Threads NumPy's BLAS uses (threadpoolctl when installed, else the CPU count)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return os.cpu_count() or 1
+    infos = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    return int(infos[0]["num_threads"]) if infos else (os.cpu_count() or 1)
+
+
+def blas_description() -> str:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown BLAS (install threadpoolctl to see it)"
+    infos = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    if not infos:
+        return "no BLAS found"
+    i = infos[0]
+    return f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')}), {i.get('num_threads')} threads"
+
+
+def matmul_gflops(n: int = 2048, dtype=np.float32, repeats: int = 5) -> float:
+    """Best-of-``repeats`` GFLOP/s of an n x n matrix product."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n)).astype(dtype)
+    b = rng.standard_normal((n, n)).astype(dtype)
+    out = np.empty((n, n), dtype=dtype)
+    np.matmul(a, b, out=out)
+    best = min(_timed(lambda: np.matmul(a, b, out=out)) for _ in range(repeats))
+    return 2 * n ** 3 / best / 1e9
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def alternate(steps: dict, batch_size: int, rounds: int = 7, iters: int = 20, warmup: int = 3) -> dict:
+    """Time several step functions alternately (A B A B ...), each round ``iters`` steps.
+
+    Alternating in one process makes the ratio robust to the machine's load
+    changing during the run.  Returns ``{name: [images/s per round]}``.
+    """
+    for fn in steps.values():
+        for _ in range(warmup):
+            fn()
+    rates = {name: [] for name in steps}
+    for _ in range(rounds):
+        for name, fn in steps.items():
+            start = time.perf_counter()
+            for _ in range(iters):
+                fn()
+            rates[name].append(batch_size * iters / (time.perf_counter() - start))
+    return rates
+
+
+def report(title: str, rates: dict, baseline: str = "pytorch") -> float:
+    """Print median images/s of each step and the ratio to ``baseline``; return layerwise's ratio."""
+    medians = {name: statistics.median(r) for name, r in rates.items()}
+    print(f"\n{title}")
+    for name, median in medians.items():
+        spread = (max(rates[name]) - min(rates[name])) / median
+        print(f"  {name:12s} {median:10.0f} images/s   (spread {spread:.0%} over {len(rates[name])} rounds)")
+    ratios = [a / b for a, b in zip(rates["layerwise"], rates[baseline])]
+    ratio = statistics.median(ratios)
+    print(f"  ratio layerwise / {baseline}: {ratio:.2f}x (median of per-round ratios)")
+    return ratio
+
+
+def setup_torch(threads: int):
+    """Import torch with the given thread count, or return None when it is not installed."""
+    try:
+        import torch
+    except ImportError:
+        print("PyTorch is not installed: pip install torch==2.13.0 (CPU build) to compare.")
+        return None
+    torch.set_num_threads(threads)
+    return torch

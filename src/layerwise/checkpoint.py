@@ -1,0 +1,221 @@
+"""Pickle-free, atomic, integrity-checked checkpoints.
+
+A checkpoint is a tree of dicts and lists whose leaves are numbers, strings,
+``None``, NumPy scalars or numeric NumPy arrays.  It is stored as two files::
+
+    NAME.json                    the tree, arrays replaced by references, plus
+                                 the format version and the SHA-256 of ...
+    NAME.arrays-<hex12>.npz      ... the arrays (uncompressed, no pickles)
+
+The JSON file is human-readable and is the commit point: the arrays file is
+written under a fresh name first (temporary file, fsync, ``os.replace``), then
+the JSON file is replaced atomically, then older arrays files of the same
+checkpoint are removed.  A crash at any moment therefore leaves either the old
+or the new checkpoint complete.  Loading verifies the checksum and reads the
+arrays with ``allow_pickle=False``; a corrupt, truncated or mismatched pair
+raises :class:`CheckpointError` (a ``ValueError``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import secrets
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["CheckpointError", "checkpoint_path", "save_checkpoint", "load_checkpoint", "FORMAT", "VERSION"]
+
+FORMAT = "layerwise-checkpoint"
+VERSION = 1
+
+_ARRAY = "__ndarray__"
+_SCALAR = "__npscalar__"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint is corrupt, truncated, of an unknown format, or does not
+    match the model it is loaded into."""
+
+
+def checkpoint_path(name) -> Path:
+    """The JSON file of checkpoint ``name`` (``'run/ckpt'`` or ``'run/ckpt.json'``)."""
+    path = Path(name)
+    return path if path.suffix == ".json" else path.with_name(path.name + ".json")
+
+
+def save_checkpoint(name, state: dict, fsync: bool = True) -> Path:
+    """Write ``state`` atomically as checkpoint ``name``; return the JSON path."""
+    json_path = checkpoint_path(name)
+    folder = json_path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = json_path.name[: -len(".json")]
+
+    arrays: dict[str, np.ndarray] = {}
+    tree = _encode(state, "", arrays)
+
+    npz_name = f"{stem}.arrays-{secrets.token_hex(6)}.npz"
+    digest = _atomic_write(folder / npz_name, stem, lambda f: _write_npz(f, arrays), fsync)
+    doc = {"format": FORMAT, "version": VERSION, "arrays": npz_name, "sha256": digest, "state": tree}
+    text = json.dumps(doc, indent=1).encode("utf-8")
+    _atomic_write(json_path, stem, lambda f: f.write(text), fsync)
+    if fsync:
+        _fsync_dir(folder)
+
+    # Only now is the new pair committed: remove superseded arrays and leftovers.
+    stale = re.compile(
+        rf"{re.escape(stem)}\.arrays-[0-9a-f]{{12}}\.npz|\.{re.escape(stem)}\.[A-Za-z0-9_]+\.(npz|json)\.tmp"
+    )
+    for entry in os.scandir(folder):
+        if entry.name != npz_name and stale.fullmatch(entry.name):
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
+    return json_path
+
+
+def load_checkpoint(name) -> dict:
+    """Read and verify checkpoint ``name``; return the state tree."""
+    json_path = checkpoint_path(name)
+    if not json_path.is_file():
+        raise FileNotFoundError(
+            f"no checkpoint at {json_path}; pass the path of a checkpoint's .json file "
+            "(or its name without the suffix)"
+        )
+    try:
+        doc = json.loads(json_path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise CheckpointError(
+            f"checkpoint {json_path} is corrupt or truncated (not valid JSON: {err}); "
+            "resume from another checkpoint or start the run again"
+        ) from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise CheckpointError(f"{json_path} is not a layerwise checkpoint (expected format {FORMAT!r})")
+    if not isinstance(doc.get("version"), int) or doc["version"] > VERSION:
+        raise CheckpointError(
+            f"checkpoint {json_path} has format version {doc.get('version')!r}; this version of "
+            f"layerwise reads versions up to {VERSION}: upgrade layerwise"
+        )
+    npz_name = doc.get("arrays")
+    if not isinstance(npz_name, str) or Path(npz_name).name != npz_name or "state" not in doc:
+        raise CheckpointError(f"checkpoint {json_path} is malformed (bad 'arrays' or missing 'state' entry)")
+    npz_path = json_path.parent / npz_name
+    try:
+        data = npz_path.read_bytes()
+    except FileNotFoundError:
+        raise CheckpointError(
+            f"checkpoint {json_path} refers to {npz_name}, which is missing; "
+            "keep the .json and .npz files of a checkpoint together"
+        ) from None
+    if hashlib.sha256(data).hexdigest() != doc.get("sha256"):
+        raise CheckpointError(
+            f"checkpoint arrays {npz_path} do not match the SHA-256 recorded in {json_path.name}: "
+            "the file is corrupt or truncated; resume from another checkpoint or start again"
+        )
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except (ValueError, OSError, zipfile.BadZipFile) as err:
+        raise CheckpointError(f"cannot read checkpoint arrays {npz_path}: {err}") from None
+    return _decode(doc["state"], arrays, json_path)
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+def _encode(obj, path, arrays):
+    """Replace arrays in ``obj`` by references into ``arrays`` (keyed by tree path)."""
+    if isinstance(obj, dict):
+        out = {}
+        for key, value in obj.items():
+            if not isinstance(key, str):
+                raise TypeError(f"checkpoint keys must be strings; got {key!r} under {path or 'the root'!r}")
+            out[key] = _encode(value, f"{path}/{key}" if path else key, arrays)
+        return out
+    if isinstance(obj, (list, tuple)):
+        return [_encode(value, f"{path}/{i}", arrays) for i, value in enumerate(obj)]
+    if isinstance(obj, (np.ndarray, np.generic)):
+        array = np.asarray(obj)
+        if array.dtype.hasobject:
+            raise TypeError(f"cannot store the object array at {path!r} in a pickle-free checkpoint")
+        key, n = path, 1
+        while key in arrays:
+            key, n = f"{path}#{n}", n + 1
+        arrays[key] = array
+        return {_ARRAY if isinstance(obj, np.ndarray) else _SCALAR: key}
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    raise TypeError(
+        f"cannot store a {type(obj).__name__} at {path!r} in a checkpoint: only dicts, lists, "
+        "numbers, strings, None and numeric arrays are supported"
+    )
+
+
+def _decode(obj, arrays, json_path):
+    if isinstance(obj, dict):
+        if len(obj) == 1 and (_ARRAY in obj or _SCALAR in obj):
+            key = obj.get(_ARRAY, obj.get(_SCALAR))
+            if key not in arrays:
+                raise CheckpointError(f"checkpoint {json_path} refers to an array {key!r} its .npz lacks")
+            return arrays[key] if _ARRAY in obj else arrays[key][()]
+        return {key: _decode(value, arrays, json_path) for key, value in obj.items()}
+    if isinstance(obj, list):
+        return [_decode(value, arrays, json_path) for value in obj]
+    return obj
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _write_npz(f, arrays):
+    """An uncompressed .npz (what ``np.savez`` writes), refusing pickles."""
+    with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for key, array in arrays.items():
+            with zf.open(key + ".npy", mode="w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
+
+
+def _atomic_write(path: Path, stem: str, write, fsync: bool) -> str:
+    """Write ``path`` via a temporary file ``.STEM.*.tmp`` and ``os.replace``;
+    return the SHA-256 of what was written."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{stem}.", suffix=path.suffix + ".tmp")
+    try:
+        with os.fdopen(fd, "w+b") as f:
+            write(f)
+            f.flush()
+            if fsync:
+                os.fsync(f.fileno())
+            f.seek(0)
+            sha = hashlib.sha256()
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                sha.update(chunk)
+            digest = sha.hexdigest()
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return digest
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the renames durable (best effort; not every platform allows it)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,275 @@
+"""Convolutional networks: ``ConvNet`` (configurable, the fast path) and ``ThreeLayerConvNet``.
+
+Both follow the model protocol: ``params`` (name -> array) and
+``loss(X, y=None)`` returning scores ``(N, C)`` or ``(loss, grads)``.
+Inputs are ``(N, C, H, W)``.  Inside, activations stay in the ``(C, H, W, N)``
+layout of the ``*_chwn`` kernels from the input copy of the first
+convolution to the flatten before the affine head, so no layer pays for a
+transpose; ReLU is fused into the max pooling that follows it, and the first
+convolution skips its input gradient.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import conv_layers as cl
+from ..layers import (
+    affine_backward,
+    affine_forward,
+    batchnorm_backward_alt,
+    batchnorm_forward,
+    dropout_backward,
+    dropout_forward,
+    relu_backward,
+    relu_forward,
+    softmax_loss,
+)
+from .fc_net import init_weight
+
+__all__ = ["ConvNet", "ThreeLayerConvNet", "CIFAR10_CONVNET"]
+
+_POOL = {"pool_height": 2, "pool_width": 2, "stride": 2}
+_POOL_NAMES = ("pool", "M")
+
+#: A VGG-style configuration for CIFAR-10 (``ConvNet(**CIFAR10_CONVNET)``):
+#: three stages of two 3x3 conv-batchnorm-relu layers, each followed by 2x2
+#: max pooling, then a hidden affine layer with dropout.  Train it with Adam
+#: (lr about 1e-3, decayed) and random crops + horizontal flips.
+CIFAR10_CONVNET = dict(blocks=(32, 32, "pool", 64, 64, "pool", 128, 128, "pool"), filter_size=3,
+                       hidden_dims=(256,), normalization="batchnorm", dropout_keep_ratio=0.5,
+                       weight_scale="he", reg=5e-4)
+
+
+def _conv_weight(F, C, k, weight_scale, dtype):
+    """Draw a (F, C, k, k) filter bank from ``np.random.randn``.
+
+    ``weight_scale`` is the standard deviation, ``'he'`` (``sqrt(2 / fan_in)``,
+    fan_in = C k k) or ``'xavier'`` (``sqrt(2 / (fan_in + fan_out))``, fan_out = F k k),
+    the same rules ``init_weight`` applies to affine layers.
+    """
+    if isinstance(weight_scale, str):
+        fan_in, fan_out = C * k * k, F * k * k
+        scales = {"he": np.sqrt(2.0 / fan_in), "xavier": np.sqrt(2.0 / (fan_in + fan_out))}
+        if weight_scale not in scales:
+            raise ValueError(f"weight_scale must be a number, 'he' or 'xavier'; got {weight_scale!r}")
+        weight_scale = scales[weight_scale]
+    return (weight_scale * np.random.randn(F, C, k, k)).astype(dtype)
+
+
+class ConvNet:
+    """``{conv - [spatial batchnorm] - relu - [2x2 max pool]} x M - {affine - [batchnorm] - relu - [dropout]} x K - affine - softmax``.
+
+    blocks: the convolutional part in order; an int is a ``filter_size`` x
+    ``filter_size`` convolution with that many filters ('same' padding
+    ``(filter_size - 1) // 2``, stride 1) followed by ReLU, and ``'pool'`` (or
+    ``'M'``) a 2x2 max pool with stride 2.  The default ``(32, 'pool', 64, 'pool')``
+    with no hidden layers is conv3x3(3->32)-relu-pool-conv3x3(32->64)-relu-pool-affine.
+    hidden_dims: sizes of the hidden affine layers of the head.
+    normalization: None or 'batchnorm' (spatial batchnorm after every
+    convolution, batchnorm after every hidden affine layer).
+    dropout_keep_ratio: probability of keeping a hidden affine unit (1: off);
+    ``seed`` fixes the dropout masks (for gradient checking).
+    weight_scale: a standard deviation, ``'he'`` or ``'xavier'``.
+    reg: L2 strength, ``0.5 * reg * sum(W**2)`` over all weights.
+
+    Parameters ``W1..WL``, ``b1..bL`` in layer order (convolutions first,
+    ``(F, C, k, k)``; then affine ``(D, M)`` with D in (C, H, W) flatten order),
+    drawn in that order from ``np.random.randn``; with batchnorm
+    ``gamma{i}``, ``beta{i}`` for every layer but the last, whose running
+    statistics live in ``self.bn_params[i - 1]``.  See ``CIFAR10_CONVNET`` for
+    a configuration that suits CIFAR-10.
+    """
+
+    def __init__(self, input_dim=(3, 32, 32), blocks=(32, "pool", 64, "pool"), filter_size=3, hidden_dims=(),
+                 num_classes=10, normalization=None, dropout_keep_ratio=1, weight_scale="he", reg=0.0,
+                 dtype=np.float32, seed=None):
+        if normalization not in (None, "batchnorm"):
+            raise ValueError(f"normalization must be None or 'batchnorm', got {normalization!r}")
+        if not 0 < dropout_keep_ratio <= 1:
+            raise ValueError(f"dropout_keep_ratio is the probability of keeping a unit and must be in (0, 1], "
+                             f"got {dropout_keep_ratio}; use 1 for no dropout")
+        if len(input_dim) != 3:
+            raise ValueError(f"input_dim must be (C, H, W), got {input_dim!r}")
+        filter_size = int(filter_size)
+        if filter_size < 1:
+            raise ValueError(f"filter_size must be a positive integer, got {filter_size}")
+        if np.isscalar(hidden_dims):
+            hidden_dims = [hidden_dims]
+        hidden_dims = [int(h) for h in hidden_dims]
+
+        self.input_dim = tuple(int(d) for d in input_dim)
+        self.num_classes = int(num_classes)
+        self.normalization = normalization
+        self.reg = reg
+        self.dtype = np.dtype(dtype)
+        self.params = {}
+
+        pad = (filter_size - 1) // 2
+        self._conv_param = {"stride": 1, "pad": pad}
+        C, H, W = self.input_dim
+        # Forward program: ('conv', i) ('bn', i) ('relu',) ('pool', fuse_relu) ('affine', i) ...
+        self._ops = []
+        layer = 0
+        blocks = list(blocks)
+        for pos, item in enumerate(blocks):
+            if isinstance(item, str):
+                if item not in _POOL_NAMES:
+                    raise ValueError(f"blocks entries must be a number of filters or 'pool'; got {item!r}")
+                fuse = pos > 0 and not isinstance(blocks[pos - 1], str)
+                where = f"ConvNet: 2x2 max pooling after block entry {pos} (input {C}x{H}x{W})"
+                H = cl.conv_output_size(H, 2, 2, 0, where, "height")
+                W = cl.conv_output_size(W, 2, 2, 0, where, "width")
+                self._ops.append(("pool", fuse))
+                continue
+            F = int(item)
+            if F <= 0:
+                raise ValueError(f"blocks: numbers of filters must be positive, got {item!r}")
+            layer += 1
+            where = f"ConvNet: conv layer {layer} ({filter_size}x{filter_size}, pad {pad}) on {C}x{H}x{W}"
+            H = cl.conv_output_size(H, filter_size, 1, pad, where, "height")
+            W = cl.conv_output_size(W, filter_size, 1, pad, where, "width")
+            self.params[f"W{layer}"] = _conv_weight(F, C, filter_size, weight_scale, self.dtype)
+            self.params[f"b{layer}"] = np.zeros(F, dtype=self.dtype)
+            self._ops.append(("conv", layer))
+            if normalization:
+                self._ops.append(("bn", layer))
+            if pos + 1 == len(blocks) or not isinstance(blocks[pos + 1], str):
+                self._ops.append(("relu",))
+            C = F
+        self.num_conv_layers = layer
+        # Scratch memory per conv/pool op, reused every step (see conv_layers.Workspace).
+        self._workspaces = [cl.Workspace() for _ in self._ops]
+        self._flat = ((C, H, W), C * H * W)
+
+        dims = [C * H * W] + hidden_dims + [self.num_classes]
+        for d_in, d_out in zip(dims[:-1], dims[1:]):
+            if d_out <= 0:
+                raise ValueError(f"hidden_dims and num_classes must be positive, got {hidden_dims}, {num_classes}")
+            layer += 1
+            self.params[f"W{layer}"] = init_weight(d_in, d_out, weight_scale, self.dtype)
+            self.params[f"b{layer}"] = np.zeros(d_out, dtype=self.dtype)
+        self.num_layers = layer
+
+        if normalization:
+            sizes = [self.params[f"b{i}"].size for i in range(1, layer)]
+            for i, size in enumerate(sizes, start=1):
+                self.params[f"gamma{i}"] = np.ones(size, dtype=self.dtype)
+                self.params[f"beta{i}"] = np.zeros(size, dtype=self.dtype)
+        # One state dict per normalized layer (every layer but the last): mode and running statistics.
+        self.bn_params = [{"mode": "train"} for _ in range(layer - 1)] if normalization else []
+        self.use_dropout = dropout_keep_ratio != 1
+        self.dropout_param = {}
+        if self.use_dropout:
+            self.dropout_param = {"mode": "train", "p": dropout_keep_ratio}
+            if seed is not None:
+                self.dropout_param["seed"] = seed
+
+    def _check_input(self, X):
+        X = np.asarray(X)
+        if X.ndim != 4 or X.shape[1:] != self.input_dim:
+            raise ValueError(f"{type(self).__name__}.loss: X must have shape (N, {', '.join(map(str, self.input_dim))})"
+                             f" (N, C, H, W), got {X.shape}")
+        if not np.issubdtype(X.dtype, np.floating):
+            X = X.astype(self.dtype)
+        return X.astype(self.dtype, copy=False)
+
+    def loss(self, X, y=None):
+        """Scores (N, num_classes) when ``y`` is None (test mode); else ``(loss, grads)`` (train mode).
+
+        X: (N, C, H, W); y: (N,) integer labels.
+        """
+        X = self._check_input(X)
+        mode = "test" if y is None else "train"
+        for bn_param in self.bn_params:
+            bn_param["mode"] = mode
+        if self.use_dropout:
+            self.dropout_param["mode"] = mode
+        p = self.params
+
+        # Convolutional part, (C, H, W, N) throughout; the first conv copies X into that layout.
+        h = X.transpose(1, 2, 3, 0)
+        caches = []
+        for op, ws in zip(self._ops, self._workspaces):
+            kind = op[0]
+            if kind == "conv":
+                i = op[1]
+                h, cache = cl.conv_forward_chwn(h, p[f"W{i}"], p[f"b{i}"], self._conv_param, ws)
+            elif kind == "bn":
+                i = op[1]
+                h, cache = cl.spatial_batchnorm_forward_chwn(h, p[f"gamma{i}"], p[f"beta{i}"], self.bn_params[i - 1])
+            elif kind == "relu":
+                h, cache = relu_forward(h)
+            else:
+                h, cache = cl.max_pool_forward_chwn(h, _POOL, relu=op[1], ws=ws)
+            caches.append(cache)
+
+        # Affine head on (N, D), D in (C, H, W) order: the transposed view of the (D, N) activations.
+        (C, H, W), D = self._flat
+        N = X.shape[0]
+        h = h.reshape(D, N).T
+        L = self.num_layers
+        head_caches = []
+        for i in range(self.num_conv_layers + 1, L):
+            h, fc_cache = affine_forward(h, p[f"W{i}"], p[f"b{i}"])
+            bn_cache = drop_cache = None
+            if self.normalization:
+                h, bn_cache = batchnorm_forward(h, p[f"gamma{i}"], p[f"beta{i}"], self.bn_params[i - 1])
+            h, relu_cache = relu_forward(h)
+            if self.use_dropout:
+                h, drop_cache = dropout_forward(h, self.dropout_param)
+            head_caches.append((fc_cache, bn_cache, relu_cache, drop_cache))
+        scores, last_cache = affine_forward(h, p[f"W{L}"], p[f"b{L}"])
+        if y is None:
+            return scores
+
+        loss, dout = softmax_loss(scores, y)
+        grads = {}
+        dout, grads[f"W{L}"], grads[f"b{L}"] = affine_backward(dout, last_cache, compute_dx=L > 1)
+        for i in range(L - 1, self.num_conv_layers, -1):
+            fc_cache, bn_cache, relu_cache, drop_cache = head_caches.pop()
+            if self.use_dropout:
+                dout = dropout_backward(dout, drop_cache)
+            dout = relu_backward(dout, relu_cache)
+            if self.normalization:
+                dout, grads[f"gamma{i}"], grads[f"beta{i}"] = batchnorm_backward_alt(dout, bn_cache)
+            dout, grads[f"W{i}"], grads[f"b{i}"] = affine_backward(dout, fc_cache, compute_dx=i > 1)
+
+        if self.num_conv_layers:
+            dout = dout.T.reshape(C, H, W, N)
+        for op, cache in zip(reversed(self._ops), reversed(caches)):
+            kind = op[0]
+            if kind == "conv":
+                i = op[1]
+                dout, grads[f"W{i}"], grads[f"b{i}"] = cl.conv_backward_chwn(dout, cache, compute_dx=i > 1)
+            elif kind == "bn":
+                i = op[1]
+                dout, grads[f"gamma{i}"], grads[f"beta{i}"] = cl.spatial_batchnorm_backward_chwn(dout, cache)
+            elif kind == "relu":
+                dout = relu_backward(dout, cache)
+            elif dout is not None:  # pooling in front of the first conv needs no input gradient either
+                dout = cl.max_pool_backward_chwn(dout, cache)
+
+        if self.reg:
+            for i in range(1, L + 1):
+                Wi = p[f"W{i}"]
+                loss += 0.5 * self.reg * float(np.vdot(Wi, Wi))
+                grads[f"W{i}"] += self.reg * Wi
+        return loss, grads
+
+
+class ThreeLayerConvNet(ConvNet):
+    """conv - relu - 2x2 max pool - affine - relu - affine - softmax.
+
+    The convolution has ``num_filters`` filters of ``filter_size`` x
+    ``filter_size``, stride 1 and 'same' padding ``(filter_size - 1) // 2``.
+    Parameters ``W1 (F, C, k, k)``, ``b1``, ``W2 (F * H/2 * W/2, hidden_dim)``,
+    ``b2``, ``W3 (hidden_dim, num_classes)``, ``b3``; weights drawn in that
+    order as ``weight_scale * np.random.randn``, biases zero.
+    """
+
+    def __init__(self, input_dim=(3, 32, 32), num_filters=32, filter_size=7, hidden_dim=100, num_classes=10,
+                 weight_scale=1e-3, reg=0.0, dtype=np.float32):
+        super().__init__(input_dim=input_dim, blocks=(num_filters, "pool"), filter_size=filter_size,
+                         hidden_dims=(hidden_dim,), num_classes=num_classes, weight_scale=weight_scale, reg=reg,
+                         dtype=dtype)

@@ -1,0 +1,144 @@
+"""The ``layerwise`` command line.
+
+    layerwise train [--config FILE] [--dataset D] [--model M] [--set key=value ...]
+    layerwise evaluate RUN_DIR [--split test]
+    layerwise resume RUN_DIR
+    layerwise gradcheck
+    layerwise experiment NAME [options of that experiment]
+    layerwise experiment --list
+
+With no arguments, ``layerwise train`` trains a small batch-normalized network
+on the embedded 8x8 digits, offline, in seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from . import __version__
+
+EXPERIMENTS_PACKAGE = "layerwise.experiments"
+_NOT_EXPERIMENTS = {"config", "runs"}
+
+
+def _experiments() -> list[str]:
+    package = importlib.import_module(EXPERIMENTS_PACKAGE)
+    return sorted(m.name for m in pkgutil.iter_modules(package.__path__)
+                  if not m.name.startswith("_") and m.name not in _NOT_EXPERIMENTS)
+
+
+def _cmd_train(args) -> int:
+    from .experiments.config import TrainConfig, apply_overrides, load_config
+    from .experiments.runs import train_run
+
+    config = load_config(args.config) if args.config else TrainConfig()
+    overrides = list(args.set)
+    for key in ("dataset", "model", "out_dir", "name", "data_root"):
+        value = getattr(args, key)
+        if value is not None:
+            overrides.append(f"{key}={value}")
+    config = apply_overrides(config, overrides)
+    train_run(config, verbose=not args.quiet)
+    return 0
+
+
+def _cmd_resume(args) -> int:
+    from .experiments.runs import resume_run
+    resume_run(args.run_dir, verbose=not args.quiet)
+    return 0
+
+
+def _cmd_evaluate(args) -> int:
+    from .experiments.runs import evaluate_run
+    accuracy = evaluate_run(args.run_dir, args.split)
+    print(f"{args.split} accuracy: {accuracy:.4f}")
+    return 0
+
+
+def _cmd_gradcheck(args) -> int:
+    from .experiments.gradcheck import run_gradchecks
+    results = run_gradchecks()
+    width = max(len(name) for name, _, _ in results)
+    print(f"{'layer / model':{width}s}  {'max rel. error':>14s}  bound")
+    failed = 0
+    for name, error, bound in results:
+        ok = error < bound
+        failed += not ok
+        print(f"{name:{width}s}  {error:14.2e}  {bound:.0e} {'ok' if ok else 'FAILED'}")
+    print(f"{len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def _cmd_experiment(args) -> int:
+    names = _experiments()
+    if args.list or not args.name:
+        for name in names:
+            module = importlib.import_module(f"{EXPERIMENTS_PACKAGE}.{name}")
+            summary = (module.__doc__ or "").strip().splitlines()[:1]
+            print(f"{name:20s} {summary[0] if summary else ''}")
+        return 0
+    if args.name not in names:
+        raise SystemExit(f"layerwise experiment: unknown experiment {args.name!r}; available: {', '.join(names)}")
+    module = importlib.import_module(f"{EXPERIMENTS_PACKAGE}.{args.name}")
+    return int(module.main(args.rest) or 0)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="layerwise", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"layerwise {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    train = sub.add_parser("train", help="train a model and write a run directory")
+    train.add_argument("--config", help="YAML, TOML or JSON file of TrainConfig keys")
+    train.add_argument("--dataset", choices=("digits", "cifar10", "cifar100"))
+    train.add_argument("--model", choices=("fc", "two_layer", "cnn", "three_layer_cnn"))
+    train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="override one config key (repeatable), e.g. --set learning_rate=3e-4")
+    train.add_argument("--out-dir", dest="out_dir", help="parent folder of run directories (default: runs)")
+    train.add_argument("--name", help="run directory name (default: dataset-model-timestamp)")
+    train.add_argument("--data-root", dest="data_root", help="data folder (default: $LAYERWISE_DATA)")
+    train.add_argument("--quiet", action="store_true")
+    train.set_defaults(func=_cmd_train)
+
+    evaluate = sub.add_parser("evaluate", help="accuracy of a run's best parameters")
+    evaluate.add_argument("run_dir")
+    evaluate.add_argument("--split", default="test", choices=("train", "val", "test"))
+    evaluate.set_defaults(func=_cmd_evaluate)
+
+    resume = sub.add_parser("resume", help="continue an interrupted run from its checkpoint")
+    resume.add_argument("run_dir")
+    resume.add_argument("--quiet", action="store_true")
+    resume.set_defaults(func=_cmd_resume)
+
+    gradcheck = sub.add_parser("gradcheck", help="numerical gradient checks of every layer and model")
+    gradcheck.set_defaults(func=_cmd_gradcheck)
+
+    experiment = sub.add_parser("experiment", help="reproduce a classic experiment (see --list)")
+    experiment.add_argument("name", nargs="?")
+    experiment.add_argument("--list", action="store_true", help="list the experiments")
+    experiment.add_argument("rest", nargs=argparse.REMAINDER, help="options passed to the experiment")
+    experiment.set_defaults(func=_cmd_experiment)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["train", *(argv or [])])
+    try:
+        return args.func(args)
+    except (ValueError, FileNotFoundError) as exc:     # bad input: one line, no traceback
+        print(f"layerwise {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; `layerwise resume RUN_DIR` continues from the last checkpoint", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""On-the-fly data augmentation for training batches.
+
+Every transform is a callable ``t(X_batch, rng) -> X_batch`` (the Solver's
+augmentation hook): it returns a new array of the same shape and dtype and never
+modifies ``X_batch``.  ``rng`` is a ``np.random.Generator`` (or a seed, or a legacy
+``RandomState``); the same generator state gives the same output.  Batches are
+``(N, C, H, W)`` (``layout='NCHW'``, the functional API) or ``(N, H, W, C)``
+(``layout='NHWC'``, the module API).  All work is vectorized over the batch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+__all__ = [
+    "random_crop",
+    "random_flip",
+    "RandomCrop",
+    "RandomFlip",
+    "Compose",
+    "compose",
+    "standard_augment",
+]
+
+_LAYOUTS = ("NCHW", "NHWC")
+
+
+def _generator(rng):
+    if rng is None or isinstance(rng, (int, np.integer)):
+        return np.random.default_rng(rng)
+    if isinstance(rng, (np.random.Generator, np.random.RandomState)):
+        return rng
+    raise TypeError(f"rng should be a np.random.Generator, RandomState, int seed or None, got {type(rng).__name__}")
+
+
+def _integers(rng, high, size):
+    return rng.integers(0, high, size) if hasattr(rng, "integers") else rng.randint(0, high, size)
+
+
+def _batch(X, layout):
+    if layout not in _LAYOUTS:
+        raise ValueError(f"layout should be 'NCHW' or 'NHWC', got {layout!r}")
+    X = np.asarray(X)
+    if X.ndim != 4:
+        raise ValueError(
+            f"augmentation expects a batch of images of shape {'(N, C, H, W)' if layout == 'NCHW' else '(N, H, W, C)'} "
+            f"(layout={layout!r}), got shape {X.shape}"
+        )
+    return X
+
+
+def random_crop(X, pad=4, rng=None, layout="NCHW"):
+    """Random translation: zero-pad by ``pad`` pixels on every side, crop back to ``H x W``.
+
+    For image ``n`` with offsets ``dy, dx`` drawn uniformly from ``{0, ..., 2 * pad}``:
+    ``out[n, :, i, j] = Xpad[n, :, i + dy, j + dx]``, i.e. the image shifted by
+    ``(pad - dy, pad - dx)`` with zeros shifted in.  ``X: (N, C, H, W)`` or
+    ``(N, H, W, C)`` with ``layout='NHWC'``; same shape and dtype out.
+    """
+    X = _batch(X, layout)
+    if isinstance(pad, bool) or int(pad) != pad or pad < 0:
+        raise ValueError(f"pad should be a non-negative int, got {pad!r}")
+    pad = int(pad)
+    if pad == 0:
+        return X.copy()
+    rng = _generator(rng)
+    hw = (2, 3) if layout == "NCHW" else (1, 2)
+    H, W = X.shape[hw[0]], X.shape[hw[1]]
+    widths = [(0, 0)] * 4
+    widths[hw[0]] = widths[hw[1]] = (pad, pad)
+    padded = np.pad(X, widths)
+    n = len(X)
+    dy = _integers(rng, 2 * pad + 1, n)
+    dx = _integers(rng, 2 * pad + 1, n)
+    # Every H x W window of every padded image, as a view: (N, C, 2p+1, 2p+1, H, W) for NCHW,
+    # (N, 2p+1, 2p+1, C, H, W) for NHWC.  One fancy index gathers each image's window.
+    windows = sliding_window_view(padded, (H, W), axis=hw)
+    if layout == "NCHW":
+        return windows[np.arange(n), :, dy, dx]
+    return np.ascontiguousarray(windows[np.arange(n), dy, dx].transpose(0, 2, 3, 1))
+
+
+def random_flip(X, rng=None, layout="NCHW", p=0.5):
+    """Mirror each image left-right with probability ``p`` (independently per image).
+
+    ``X: (N, C, H, W)`` or ``(N, H, W, C)`` with ``layout='NHWC'``; same shape and dtype out.
+    """
+    X = _batch(X, layout)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"p should be a probability in [0, 1], got {p!r}")
+    flip = _generator(rng).random(len(X)) < p
+    mirrored = X[..., ::-1] if layout == "NCHW" else X[:, :, ::-1, :]
+    return np.where(flip[:, None, None, None], mirrored, X)
+
+
+class RandomCrop:
+    """``random_crop`` as a ``t(X, rng)`` transform."""
+
+    def __init__(self, pad=4, layout="NCHW"):
+        self.pad, self.layout = pad, layout
+
+    def __call__(self, X, rng=None):
+        return random_crop(X, self.pad, rng, self.layout)
+
+    def __repr__(self):
+        return f"RandomCrop(pad={self.pad}, layout={self.layout!r})"
+
+
+class RandomFlip:
+    """``random_flip`` as a ``t(X, rng)`` transform."""
+
+    def __init__(self, p=0.5, layout="NCHW"):
+        self.p, self.layout = p, layout
+
+    def __call__(self, X, rng=None):
+        return random_flip(X, rng, self.layout, self.p)
+
+    def __repr__(self):
+        return f"RandomFlip(p={self.p}, layout={self.layout!r})"
+
+
+class Compose:
+    """Apply transforms in order, all drawing from one generator: ``t_k(...t_1(X, rng)..., rng)``."""
+
+    def __init__(self, *transforms):
+        for t in transforms:
+            if not callable(t):
+                raise TypeError(f"every transform must be callable as t(X, rng), got {t!r}")
+        self.transforms = transforms
+
+    def __call__(self, X, rng=None):
+        rng = _generator(rng)
+        out = np.array(X) if not self.transforms else X  # even the empty pipeline returns a copy
+        for t in self.transforms:
+            out = t(out, rng)
+        return out
+
+    def __repr__(self):
+        return f"Compose({', '.join(map(repr, self.transforms))})"
+
+
+def compose(*transforms) -> Compose:
+    """Chain ``t(X, rng)`` transforms into one."""
+    return Compose(*transforms)
+
+
+def standard_augment(pad=4, flip=True, layout="NCHW") -> Compose:
+    """The usual CIFAR augmentation: random crop with ``pad`` zero padding (skipped when
+    ``pad=0``), then a random horizontal flip (when ``flip``)."""
+    steps = []
+    if pad:
+        steps.append(RandomCrop(pad, layout))
+    if flip:
+        steps.append(RandomFlip(0.5, layout))
+    return Compose(*steps)

@@ -1,0 +1,149 @@
+"""Run configuration: a typed dataclass, read from YAML or TOML and ``key=value`` overrides.
+
+Unknown keys and values of the wrong type are refused with a one-line
+message naming the key, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["TrainConfig", "ConfigError", "load_config", "apply_overrides", "config_from_dict", "parse_value"]
+
+DATASETS = ("digits", "cifar10", "cifar100")
+MODELS = ("fc", "two_layer", "cnn", "three_layer_cnn")
+
+
+class ConfigError(ValueError):
+    """A configuration file or override is invalid."""
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run; recorded in the run directory so it can be rerun exactly."""
+
+    dataset: str = "digits"
+    model: str = "fc"
+    hidden_dims: list = field(default_factory=lambda: [128, 64])
+    normalization: typing.Optional[str] = "batchnorm"
+    dropout_keep_ratio: float = 1.0
+    weight_scale: typing.Union[float, str] = "he"
+    reg: float = 1e-4
+    blocks: list = field(default_factory=lambda: [32, "pool", 64, "pool"])
+    update_rule: str = "adam"
+    learning_rate: float = 1e-3
+    lr_decay: float = 0.95
+    batch_size: int = 64
+    num_epochs: int = 15
+    augment: bool = False
+    patience: typing.Optional[int] = None
+    num_training: typing.Optional[int] = None
+    seed: int = 0
+    data_root: typing.Optional[str] = None
+    out_dir: str = "runs"
+    name: typing.Optional[str] = None
+
+    def validate(self) -> "TrainConfig":
+        if self.dataset not in DATASETS:
+            raise ConfigError(f"dataset must be one of {', '.join(DATASETS)}; got {self.dataset!r}")
+        if self.model not in MODELS:
+            raise ConfigError(f"model must be one of {', '.join(MODELS)}; got {self.model!r}")
+        for key in ("learning_rate", "batch_size", "num_epochs"):
+            if getattr(self, key) <= 0:
+                raise ConfigError(f"{key} must be positive; got {getattr(self, key)!r}")
+        return self
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}
+_HINTS = typing.get_type_hints(TrainConfig)
+
+
+def _coerce(key, value):
+    """Check ``value`` against the type of field ``key`` (ints are accepted for floats)."""
+    hint = _HINTS[key]
+    allowed = typing.get_args(hint) if typing.get_origin(hint) is typing.Union else (hint,)
+    for t in allowed:
+        t = typing.get_origin(t) or t
+        if t is type(None) and value is None:
+            return None
+        if t is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if t is list and isinstance(value, (list, tuple)):
+            return list(value)
+        if t not in (float, list, type(None)) and isinstance(value, t) and not (t is int and isinstance(value, bool)):
+            return value
+    names = " or ".join(getattr(t, "__name__", str(t)).replace("NoneType", "null") for t in allowed)
+    raise ConfigError(f"config key {key!r} expects {names}; got {value!r} ({type(value).__name__})")
+
+
+def _check_key(key):
+    if key not in _FIELDS:
+        close = difflib.get_close_matches(key, _FIELDS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(f"unknown config key {key!r}{hint}; known keys: {', '.join(_FIELDS)}")
+
+
+def config_from_dict(values: dict, base: TrainConfig | None = None) -> TrainConfig:
+    """A TrainConfig from a mapping, refusing unknown keys and wrong types."""
+    config = dataclasses.replace(base) if base is not None else TrainConfig()
+    for key, value in values.items():
+        _check_key(key)
+        setattr(config, key, _coerce(key, value))
+    return config.validate()
+
+
+def load_config(path) -> TrainConfig:
+    """Read a YAML (``.yaml``/``.yml``) or TOML (``.toml``) file into a TrainConfig."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    text = path.read_text()
+    if path.suffix in (".yaml", ".yml"):
+        try:
+            import yaml
+        except ImportError as exc:
+            raise ConfigError("reading YAML configs needs PyYAML: pip install 'layerwise[tools]'") from exc
+        values = yaml.safe_load(text) or {}
+    elif path.suffix == ".toml":
+        import tomllib
+        values = tomllib.loads(text)
+    elif path.suffix == ".json":
+        values = json.loads(text)
+    else:
+        raise ConfigError(f"config file {path} must end in .yaml, .yml, .toml or .json")
+    if not isinstance(values, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of keys to values, got {type(values).__name__}")
+    return config_from_dict(values)
+
+
+def parse_value(text: str):
+    """Parse the value of a ``key=value`` override: JSON/YAML scalars and lists, else a string."""
+    lowered = text.strip().lower()
+    if lowered in ("none", "null", "~"):
+        return None
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)       # 1e-3 is not JSON
+    except ValueError:
+        return text
+
+
+def apply_overrides(config: TrainConfig, overrides) -> TrainConfig:
+    """Apply ``["key=value", ...]`` to a copy of ``config``."""
+    values = {}
+    for item in overrides or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--set expects key=value, got {item!r}")
+        values[key.strip()] = parse_value(value)
+    return config_from_dict(values, base=config)

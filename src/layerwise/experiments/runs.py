@@ -1,0 +1,259 @@
+"""Training runs as directories a person can read.
+
+``train_run(config)`` builds the data set and model a :class:`TrainConfig`
+names, trains them with the :class:`~layerwise.solver.Solver` and writes::
+
+    RUN_DIR/config.json        resolved config, library version, seed
+    RUN_DIR/metrics.jsonl      one JSON line per epoch (loss, accuracies, lr, seconds)
+    RUN_DIR/checkpoint.json    resumable Solver checkpoint (+ its .npz arrays)
+    RUN_DIR/best_params.npz    parameters with the best validation accuracy
+    RUN_DIR/summary.json       final accuracies and wall time
+    RUN_DIR/*.png, report.html plots and a static report page
+
+Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..fileio import atomic_write_bytes
+from .config import TrainConfig, config_from_dict
+
+__all__ = ["load_dataset", "build_model", "train_run", "resume_run", "evaluate_run", "write_report"]
+
+
+# --------------------------------------------------------------------------- data and models
+
+def load_dataset(config: TrainConfig) -> dict:
+    """``X_train, y_train, X_val, y_val, X_test, y_test`` (NCHW float32) and ``class_names``."""
+    from .. import data
+
+    if config.dataset == "digits":
+        d = data.load_digits_data(seed=config.seed)
+        d.setdefault("class_names", tuple(str(i) for i in range(10)))
+    elif config.dataset == "cifar10":
+        d = data.get_CIFAR10_data(root=config.data_root)
+    else:
+        c = data.CIFAR100_data(config.data_root)
+        d = {"X_train": c["data_train"], "y_train": c["labels_train"], "X_val": c["data_val"],
+             "y_val": c["labels_val"], "X_test": c["data_test"], "y_test": c["labels_test"],
+             "class_names": tuple(c["label_names"])}
+        for split in ("X_train", "X_val", "X_test"):          # (N, H, W, C) -> (N, C, H, W)
+            d[split] = np.ascontiguousarray(d[split].transpose(0, 3, 1, 2))
+    if config.num_training:
+        d["X_train"], d["y_train"] = d["X_train"][:config.num_training], d["y_train"][:config.num_training]
+    return d
+
+
+def build_model(config: TrainConfig, input_shape, num_classes):
+    """The model a config names, initialized from ``np.random`` seeded with ``config.seed``."""
+    from .. import classifiers
+
+    np.random.seed(config.seed)
+    common = dict(num_classes=num_classes, reg=config.reg, weight_scale=config.weight_scale)
+    if config.model == "fc":
+        return classifiers.FullyConnectedNet(config.hidden_dims, input_dim=int(np.prod(input_shape)),
+                                             normalization=config.normalization,
+                                             dropout_keep_ratio=config.dropout_keep_ratio, dtype=np.float32,
+                                             seed=None, **common)
+    if config.model == "two_layer":
+        return classifiers.TwoLayerNet(input_dim=int(np.prod(input_shape)), hidden_dim=config.hidden_dims[0],
+                                       dtype=np.float32, **common)
+    if config.model == "three_layer_cnn":
+        scale = config.weight_scale if not isinstance(config.weight_scale, str) else 1e-3
+        return classifiers.ThreeLayerConvNet(input_dim=tuple(input_shape), num_filters=config.blocks[0],
+                                             hidden_dim=config.hidden_dims[0], num_classes=num_classes,
+                                             weight_scale=scale, reg=config.reg)
+    return classifiers.ConvNet(input_dim=tuple(input_shape), blocks=config.blocks, hidden_dims=config.hidden_dims,
+                               normalization=config.normalization, dropout_keep_ratio=config.dropout_keep_ratio,
+                               dtype=np.float32, **common)
+
+
+def _solver_kwargs(config: TrainConfig, run_dir: Path, verbose: bool) -> dict:
+    from ..data import standard_augment
+
+    return dict(update_rule=config.update_rule, optim_config={"learning_rate": config.learning_rate},
+                lr_decay=config.lr_decay, batch_size=config.batch_size, num_epochs=config.num_epochs,
+                patience=config.patience, seed=config.seed, verbose=verbose,
+                augment=standard_augment() if config.augment else None,
+                checkpoint_name=str(run_dir / "checkpoint"), on_epoch_end=_metrics_writer(run_dir))
+
+
+def _metrics_writer(run_dir: Path):
+    """Callback appending the newest evaluation of the solver to metrics.jsonl (rewritten atomically)."""
+    path = run_dir / "metrics.jsonl"
+
+    def write(solver):
+        lines = "".join(json.dumps(_plain(entry)) + "\n" for entry in solver.history)
+        atomic_write_bytes(path, lines.encode())
+    return write
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _write_json(path: Path, value) -> None:
+    atomic_write_bytes(path, (json.dumps(_plain(value), indent=2) + "\n").encode())
+
+
+def _save_params(path: Path, params: dict) -> None:
+    import io
+    buffer = io.BytesIO()
+    np.savez(buffer, **params)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def _new_run_dir(config: TrainConfig) -> Path:
+    name = config.name or time.strftime(f"{config.dataset}-{config.model}-%Y%m%d-%H%M%S")
+    run_dir = Path(config.out_dir) / name
+    suffix = 1
+    while run_dir.exists():
+        suffix += 1
+        run_dir = Path(config.out_dir) / f"{name}-{suffix}"
+    run_dir.mkdir(parents=True)
+    return run_dir
+
+
+# --------------------------------------------------------------------------- train / resume / evaluate
+
+def train_run(config: TrainConfig, verbose: bool = True) -> Path:
+    """Train the run ``config`` describes; returns the run directory."""
+    from ..solver import Solver
+
+    data = load_dataset(config)
+    model = build_model(config, data["X_train"].shape[1:], len(data["class_names"]))
+    run_dir = _new_run_dir(config)
+    _write_json(run_dir / "config.json", {"config": dataclasses.asdict(config), "layerwise_version": __version__,
+                                          "numpy_version": np.__version__})
+    if verbose:
+        print(f"run directory: {run_dir}")
+    solver = Solver(model, data, **_solver_kwargs(config, run_dir, verbose))
+    return _finish(solver, config, data, run_dir)
+
+
+def _load_config(run_dir: Path) -> TrainConfig:
+    path = Path(run_dir) / "config.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{run_dir} is not a run directory: {path} is missing")
+    return config_from_dict(json.loads(path.read_text())["config"])
+
+
+def resume_run(run_dir, verbose: bool = True) -> Path:
+    """Continue an interrupted run from its last checkpoint."""
+    from ..solver import Solver
+
+    run_dir = Path(run_dir)
+    config = _load_config(run_dir)
+    data = load_dataset(config)
+    model = build_model(config, data["X_train"].shape[1:], len(data["class_names"]))
+    kwargs = _solver_kwargs(config, run_dir, verbose)
+    solver = Solver.resume(run_dir / "checkpoint", model, data, augment=kwargs["augment"],
+                           on_epoch_end=kwargs["on_epoch_end"], verbose=verbose)
+    return _finish(solver, config, data, run_dir)
+
+
+def _finish(solver, config, data, run_dir: Path) -> Path:
+    start = time.perf_counter()
+    solver.train()
+    seconds = time.perf_counter() - start
+    _save_params(run_dir / "best_params.npz", solver.model.params)
+    y_pred = _predict(solver.model, data["X_val"])
+    summary = {"best_val_acc": solver.best_val_acc, "test_acc": solver.test_acc,
+               "epochs": solver.epoch, "iterations": solver.iteration, "train_seconds": seconds}
+    _write_json(run_dir / "summary.json", summary)
+    write_report(run_dir, solver, data, y_pred, config)
+    print(f"best val accuracy {solver.best_val_acc:.4f}, test accuracy "
+          f"{solver.test_acc if solver.test_acc is None else round(solver.test_acc, 4)}; report: {run_dir / 'report.html'}")
+    return run_dir
+
+
+def _predict(model, X, batch_size=500):
+    return np.concatenate([np.argmax(model.loss(X[i:i + batch_size]), axis=1) for i in range(0, len(X), batch_size)])
+
+
+def evaluate_run(run_dir, split: str = "test") -> float:
+    """Accuracy of a run's best parameters on ``split`` ('train', 'val' or 'test')."""
+    run_dir = Path(run_dir)
+    if split not in ("train", "val", "test"):
+        raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
+    config = _load_config(run_dir)
+    data = load_dataset(config)
+    model = build_model(config, data["X_train"].shape[1:], len(data["class_names"]))
+    params_path = run_dir / "best_params.npz"
+    if not params_path.is_file():
+        raise FileNotFoundError(f"{params_path} is missing: the run has not finished (try `layerwise resume`)")
+    with np.load(params_path, allow_pickle=False) as saved:
+        if set(saved.files) != set(model.params):
+            raise ValueError(f"{params_path} holds {sorted(saved.files)}, the model expects {sorted(model.params)}")
+        for name in saved.files:
+            model.params[name] = saved[name]
+    for bn_param in getattr(model, "bn_params", []):
+        bn_param["mode"] = "test"
+    _restore_running_stats(run_dir, model)
+    y_pred = _predict(model, data[f"X_{split}"])
+    return float(np.mean(y_pred == data[f"y_{split}"]))
+
+
+def _restore_running_stats(run_dir: Path, model) -> None:
+    """Batchnorm running statistics live in the checkpoint's model state."""
+    if not getattr(model, "bn_params", None):
+        return
+    from ..checkpoint import load_checkpoint
+    state = load_checkpoint(run_dir / "checkpoint")
+    for target, saved in zip(model.bn_params, state["model_state"].get("bn_params", [])):
+        target.update(saved)
+
+
+# --------------------------------------------------------------------------- report
+
+def write_report(run_dir: Path, solver, data, y_pred, config: TrainConfig) -> Path:
+    """Plots (PNG) and a static ``report.html`` that opens in any browser."""
+    images = []
+    try:
+        from .. import vis
+        vis.plot_history(solver, run_dir / "history.png")
+        images.append(("Loss and accuracy", "history.png"))
+        vis.plot_confusion_matrix(data["y_val"], y_pred, data["class_names"], run_dir / "confusion.png")
+        images.append(("Confusion matrix (validation)", "confusion.png"))
+        first = solver.model.params.get("W1")
+        if first is not None and (first.ndim == 4 or (first.ndim == 2 and first.shape[0] == 3 * 32 * 32)):
+            vis.plot_first_layer_weights(first, run_dir / "weights.png")
+            images.append(("First-layer weights", "weights.png"))
+    except ImportError as exc:       # matplotlib is optional: the report still lists the numbers
+        print(f"plots skipped: {exc}")
+    rows = "".join(
+        f"<tr><td>{e.get('epoch')}</td><td>{e.get('loss', float('nan')):.4f}</td><td>{e.get('train_acc'):.4f}</td>"
+        f"<td>{e.get('val_acc'):.4f}</td><td>{e.get('lr', 0):.2e}</td></tr>" for e in solver.history)
+    config_rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>"
+                          for k, v in dataclasses.asdict(config).items())
+    figures = "".join(f"<figure><img src='{src}' alt='{html.escape(title)}'><figcaption>{html.escape(title)}"
+                      f"</figcaption></figure>" for title, src in images)
+    test = "n/a" if solver.test_acc is None else f"{solver.test_acc:.4f}"
+    page = f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>layerwise run {html.escape(run_dir.name)}</title>
+<style>body{{font-family:sans-serif;max-width:960px;margin:2em auto}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}img{{max-width:100%}}</style></head><body>
+<h1>Run {html.escape(run_dir.name)}</h1>
+<p>{html.escape(config.model)} on {html.escape(config.dataset)}: best validation accuracy
+<b>{solver.best_val_acc:.4f}</b>, test accuracy <b>{test}</b>, layerwise {__version__}.</p>
+{figures}
+<h2>Epochs</h2><table><tr><th>epoch</th><th>loss</th><th>train acc</th><th>val acc</th><th>lr</th></tr>{rows}</table>
+<h2>Configuration</h2><table>{config_rows}</table>
+</body></html>
+"""
+    path = run_dir / "report.html"
+    atomic_write_bytes(path, page.encode())
+    return path
