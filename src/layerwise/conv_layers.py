@@ -379,7 +379,7 @@ def conv_backward_chwn(dout, cache, compute_dx=True):
                          f"(layout (F, Ho, Wo, N)), got {dout.shape}")
     d2 = dout.reshape(F, Ho * Wo * N)
     w2 = w.reshape(F, -1)
-    dw = (d2 @ cols.T).reshape(w.shape)
+    dw = (cols @ d2.T).T.reshape(w.shape)  # this operand order runs faster in OpenBLAS than d2 @ cols.T
     db = d2.sum(axis=1)
     if not compute_dx:
         return None, dw, db

@@ -55,6 +55,8 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import numbers
+import os
 import time
 from typing import Callable
 
@@ -150,8 +152,8 @@ _DEFAULTS = {
     "seed": None,
     "on_epoch_end": None,
 }
-# Arguments that hold code; a checkpoint records whether they were given, and
-# Solver.resume needs them passed again.
+# Arguments that hold code: checkpoints do not store them, and Solver.resume
+# needs those that change the results (all but on_epoch_end) passed again.
 _CALLABLE_ARGS = ("update_rule", "lr_schedule", "augment", "on_epoch_end")
 # Model attributes holding state dicts that checkpoints save (batchnorm running
 # statistics, dropout settings).
@@ -235,8 +237,10 @@ class Solver:
         self.progress_bar = bool(args["progress_bar"])
         self.shuffle = bool(args["shuffle"])
         self.checkpoint_name = args["checkpoint_name"]
+        if self.checkpoint_name is not None:
+            self.checkpoint_name = os.fspath(self.checkpoint_name)
         self.lr_decay = args["lr_decay"]
-        if not (isinstance(self.lr_decay, (int, float)) and self.lr_decay > 0):
+        if isinstance(self.lr_decay, bool) or not (isinstance(self.lr_decay, numbers.Real) and self.lr_decay > 0):
             raise ValueError(f"lr_decay must be a positive number, got {self.lr_decay!r}")
         for name in ("augment", "on_epoch_end"):
             if args[name] is not None and not callable(args[name]):
@@ -315,6 +319,16 @@ class Solver:
                 )
             if X.shape[0] == 0:
                 raise ValueError(f"X_{split} is empty; the solver needs at least one example")
+            if y.min() < 0:
+                raise ValueError(f"y_{split} holds negative labels (min {y.min()}); class labels must be 0..C-1")
+            # One pass, no temporary array; the exact test runs only if the sum is not finite.
+            if X.dtype.kind in "fc" and not np.isfinite(X.sum()):
+                bad = ~np.isfinite(X.reshape(X.shape[0], -1)).all(axis=1)
+                if bad.any():
+                    raise ValueError(
+                        f"X_{split} contains NaN or inf values ({int(bad.sum())} examples, the first at "
+                        f"index {int(np.argmax(bad))}); remove or repair them before training"
+                    )
 
     def _reset(self):
         """Reset the bookkeeping (histories, counters, best parameters)."""
@@ -519,6 +533,8 @@ class Solver:
                 config[key] = self.lr_schedule.to_config()
             elif key in _CALLABLE_ARGS:
                 config[key] = None
+            elif key == "checkpoint_name":
+                config[key] = self.checkpoint_name
             elif key == "optim_config":
                 config[key] = {k: v for k, v in self.optim_config.items() if _is_scalar(v)}
             else:
@@ -526,7 +542,8 @@ class Solver:
         config["seed"] = self.seed
         # Code that must be passed again to Solver.resume.
         config["requires"] = [
-            k for k in _CALLABLE_ARGS if self._args[k] is not None and config.get(k) is None
+            k for k in _CALLABLE_ARGS
+            if k != "on_epoch_end" and self._args[k] is not None and config.get(k) is None
         ]
         return config
 
@@ -630,9 +647,9 @@ class Solver:
 
         The solver's configuration is read from the checkpoint; ``kwargs``
         override it (e.g. ``num_epochs`` to train longer, ``verbose``).
-        Functions the original run was given (a callable ``update_rule``,
-        ``augment``, ``on_epoch_end``, a custom ``lr_schedule``) are not
-        stored and must be passed again.  Parameters, optimizer and model
+        Code the original run was given (a callable ``update_rule``,
+        ``augment``, a custom ``lr_schedule``) is not stored and must be
+        passed again; so must ``on_epoch_end`` if it is still wanted.  Parameters, optimizer and model
         state, histories and RNG states are restored, so ``train()`` ends
         exactly as the uninterrupted run would have.
         """

@@ -236,7 +236,8 @@ class ConvNet:
             dout, grads[f"W{i}"], grads[f"b{i}"] = affine_backward(dout, fc_cache, compute_dx=i > 1)
 
         if self.num_conv_layers:
-            dout = dout.T.reshape(C, H, W, N)
+            # (N, D) -> (D, N) = (C, H, W, N): one small copy keeps the batch axis innermost.
+            dout = np.ascontiguousarray(dout.T).reshape(C, H, W, N)
         for op, cache in zip(reversed(self._ops), reversed(caches)):
             kind = op[0]
             if kind == "conv":

@@ -83,10 +83,11 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def _write_release(root: Path, folder: str, files: dict, archive: bool) -> Path:
-    """Write ``files`` ({name: bytes}) as ``root/folder/`` or ``root/folder.tar.gz``."""
+def _write_release(root: Path, folder: str, files: dict, archive_name) -> Path:
+    """Write ``files`` ({name: bytes}) as ``root/folder/``, or as ``root/archive_name``
+    holding ``folder/`` when ``archive_name`` is given."""
     root.mkdir(parents=True, exist_ok=True)
-    if not archive:
+    if not archive_name:
         (root / folder).mkdir(exist_ok=True)
         for name, data in files.items():
             _atomic_write(root / folder / name, data)
@@ -97,7 +98,7 @@ def _write_release(root: Path, folder: str, files: dict, archive: bool) -> Path:
             info = tarfile.TarInfo(f"{folder}/{name}")
             info.size = len(data)
             tf.addfile(info, io.BytesIO(data))
-    path = root / f"{folder}.tar.gz"
+    path = root / archive_name
     _atomic_write(path, buf.getvalue())
     return path
 
@@ -139,7 +140,7 @@ def write_fake_cifar10(root, num_per_batch=20, seed=0, archive=True) -> dict:
             b"data": x,
             b"filenames": [f"fake_{i}_{j}.png".encode() for j in range(n)],
         })  # fmt: skip
-    path = _write_release(Path(root), "cifar-10-batches-py", files, archive)
+    path = _write_release(Path(root), "cifar-10-batches-py", files, archive and "cifar-10-python.tar.gz")
     return {
         "path": path,
         "x_train": np.concatenate(xs[:5]),
@@ -218,5 +219,5 @@ def write_fake_cifar100(
             })  # fmt: skip
         files["meta.mat"] = mat({"fine_label_names": cell(fine_names), "coarse_label_names": cell(coarse_names)})
         folder = "cifar-100-matlab"
-    out["path"] = _write_release(Path(root), folder, files, archive)
+    out["path"] = _write_release(Path(root), folder, files, archive and f"{folder}.tar.gz")
     return out

@@ -161,7 +161,7 @@ def resume_run(run_dir, verbose: bool = True) -> Path:
     model = build_model(config, data["X_train"].shape[1:], len(data["class_names"]))
     kwargs = _solver_kwargs(config, run_dir, verbose)
     solver = Solver.resume(run_dir / "checkpoint", model, data, augment=kwargs["augment"],
-                           on_epoch_end=kwargs["on_epoch_end"], verbose=verbose)
+                           on_epoch_end=kwargs["on_epoch_end"], verbose=verbose, num_epochs=config.num_epochs)
     return _finish(solver, config, data, run_dir)
 
 

@@ -1,0 +1,116 @@
+"""Fully connected networks on CIFAR-10: the course baseline, tuned two-layer and deeper nets.
+
+    layerwise experiment cifar10_mlp [--runs course,two_layer,fc,fc_bn_dropout] [--out DIR] [--quick]
+
+Each run trains on the standard 49,000 / 1,000 / 1,000 split from
+``$LAYERWISE_DATA`` and prints validation and test accuracy, the
+hyperparameters and the wall time; loss/accuracy curves are written as PNG.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..classifiers import FullyConnectedNet, TwoLayerNet
+from ..data import get_CIFAR10_data, standard_augment
+from ..solver import Solver
+
+# Each run: the model to build and the Solver's arguments.  "augment" names
+# on-the-fly augmentation of training batches (flip, or crop + flip).
+RUNS = {
+    "course": dict(
+        title="TwoLayerNet, course defaults",
+        model=lambda: TwoLayerNet(hidden_dim=50, weight_scale=1e-3, dtype=np.float32),
+        solver=dict(update_rule="sgd", optim_config={"learning_rate": 1e-4}, lr_decay=0.95, num_epochs=5,
+                    batch_size=200),
+        target="val >= 0.36"),
+    "two_layer": dict(
+        title="TwoLayerNet, tuned",
+        model=lambda: TwoLayerNet(hidden_dim=1024, weight_scale=1e-3, reg=1e-2, dtype=np.float32),
+        solver=dict(update_rule="adam", optim_config={"learning_rate": 2e-4}, lr_decay=0.93, num_epochs=25,
+                    batch_size=256),
+        augment="flip", target="val >= 0.52 and test >= 0.52"),
+    "fc": dict(
+        title="FullyConnectedNet, tuned",
+        model=lambda: FullyConnectedNet([1024, 512, 256], weight_scale="he", reg=1e-2),
+        solver=dict(update_rule="adam", optim_config={"learning_rate": 2e-4}, lr_decay=0.93, num_epochs=25,
+                    batch_size=256),
+        augment="flip", target="val >= 0.55"),
+    "fc_bn_dropout": dict(
+        title="FullyConnectedNet + batchnorm + dropout",
+        model=lambda: FullyConnectedNet([2048, 1024, 512], normalization="batchnorm", dropout_keep_ratio=0.7,
+                                        weight_scale="he", reg=1e-3),
+        solver=dict(update_rule="adam", optim_config={"learning_rate": 1e-3}, lr_schedule="cosine",
+                    num_epochs=40, batch_size=256),
+        augment="crop_flip", target="test >= 0.60"),
+}
+
+AUGMENTATIONS = {"flip": lambda: standard_augment(pad=0, flip=True), "crop_flip": lambda: standard_augment(pad=4)}
+
+
+def describe(run: dict) -> str:
+    solver = {k: v for k, v in run["solver"].items()}
+    return json.dumps({**solver, "augment": run.get("augment")}, default=str)
+
+
+def train_one(name: str, data: dict, out: Path, quick: bool = False, seed: int = 0) -> dict:
+    run = RUNS[name]
+    np.random.seed(seed)
+    model = run["model"]()
+    kwargs = dict(run["solver"])
+    if quick:
+        kwargs["num_epochs"] = 1
+    augment = run.get("augment")
+    solver = Solver(model, data, augment=AUGMENTATIONS[augment]() if augment else None, seed=seed,
+                    verbose=True, print_every=10 ** 9, num_val_samples=None, **kwargs)
+    start = time.perf_counter()
+    solver.train()
+    seconds = time.perf_counter() - start
+    result = {"run": name, "title": run["title"], "val_acc": solver.best_val_acc, "test_acc": solver.test_acc,
+              "epochs": solver.epoch, "seconds": round(seconds, 1), "target": run["target"],
+              "hyperparameters": describe(run),
+              "model": {k: list(v.shape) for k, v in model.params.items() if k.startswith("W")}}
+    try:
+        from ..vis import plot_history
+        plot_history(solver, out / f"{name}_history.png")
+    except ImportError:
+        pass
+    return result
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="layerwise experiment cifar10_mlp", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", default=",".join(RUNS), help=f"comma-separated subset of {', '.join(RUNS)}")
+    parser.add_argument("--data-root", default=None)
+    parser.add_argument("--out", default="results/cifar10_mlp")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", action="store_true", help="one epoch on 5,000 images (a smoke test)")
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.runs.split(",") if n.strip()]
+    unknown = [n for n in names if n not in RUNS]
+    if unknown:
+        parser.error(f"unknown runs {unknown}; choose from {', '.join(RUNS)}")
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    data = get_CIFAR10_data(root=args.data_root, num_training=5000 if args.quick else 49000)
+    results = []
+    for name in names:
+        print(f"\n== {RUNS[name]['title']} ({name}) ==\n   {describe(RUNS[name])}")
+        result = train_one(name, data, out, quick=args.quick, seed=args.seed)
+        results.append(result)
+        print(f"   val {result['val_acc']:.4f}  test {result['test_acc']:.4f}  "
+              f"{result['epochs']} epochs in {result['seconds']:.0f} s   (target: {result['target']})")
+        with open(out / "results.jsonl", "a") as f:
+            f.write(json.dumps(result) + "\n")
+
+    print("\nrun            val     test    time     target")
+    for r in results:
+        print(f"{r['run']:14s} {r['val_acc']:.4f}  {r['test_acc']:.4f}  {r['seconds']:6.0f} s  {r['target']}")
+    return 0

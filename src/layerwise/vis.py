@@ -1,0 +1,350 @@
+"""Pictures of data, weights and training runs, written as PNG files.
+
+Every ``plot_*`` function draws on its own matplotlib ``Figure`` (never
+through ``pyplot``, so it neither changes nor needs an interactive backend and
+leaves no figure open), writes the PNG atomically (a temporary file in the
+same folder, then ``os.replace``; parent folders are created) and returns the
+path as a string.  matplotlib is imported only when a plot is drawn;
+``visualize_grid`` and ``confusion_matrix`` need NumPy alone.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "visualize_grid",
+    "confusion_matrix",
+    "plot_history",
+    "plot_first_layer_weights",
+    "plot_confusion_matrix",
+    "plot_misclassified",
+    "plot_comparison",
+    "plot_cross_validation",
+]
+
+
+# ----------------------------------------------------------------------------
+# Arrays
+# ----------------------------------------------------------------------------
+
+def visualize_grid(Xs, ubound=255.0, padding=1):
+    """Tile images into one square grid image.
+
+    Xs: ``(N, H, W, C)`` (or ``(N, H, W)``).  Each image is rescaled on its own
+    to ``[0, ubound]`` (its minimum to 0, its maximum to ``ubound``; a constant
+    image becomes 0) and placed row by row in a ``G x G`` grid,
+    ``G = ceil(sqrt(N))``, with ``padding`` zero pixels between neighbours.
+    Returns ``(G*H + (G-1)*padding, G*W + (G-1)*padding, C)`` float64 (2-D for
+    3-D input).
+    """
+    Xs = np.asarray(Xs, dtype=np.float64)
+    squeeze = Xs.ndim == 3
+    if squeeze:
+        Xs = Xs[..., None]
+    if Xs.ndim != 4 or len(Xs) == 0:
+        raise ValueError(f"visualize_grid: expected a non-empty batch of images (N, H, W, C) or (N, H, W), "
+                         f"got shape {np.shape(Xs)}")
+    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
+        raise ValueError(f"visualize_grid: padding must be a non-negative integer, got {padding!r}")
+    N, H, W, C = Xs.shape
+    G = math.ceil(math.sqrt(N))
+    low = Xs.min(axis=(1, 2, 3), keepdims=True)
+    span = Xs.max(axis=(1, 2, 3), keepdims=True) - low
+    scaled = np.zeros_like(Xs)
+    np.divide(ubound * (Xs - low), span, out=scaled, where=span > 0)
+    cells = np.zeros((G * G, H + padding, W + padding, C))
+    cells[:N, :H, :W] = scaled
+    grid = cells.reshape(G, G, H + padding, W + padding, C).transpose(0, 2, 1, 3, 4)
+    grid = grid.reshape(G * (H + padding), G * (W + padding), C)[:G * (H + padding) - padding,
+                                                                  :G * (W + padding) - padding]
+    return grid[..., 0] if squeeze else grid
+
+
+def confusion_matrix(y_true, y_pred, num_classes):
+    """Counts ``M[i, j]`` of examples of true class ``i`` predicted as ``j``: ``(C, C)`` int64."""
+    y_true, y_pred = _labels("confusion_matrix", y_true, y_pred, num_classes)
+    flat = np.bincount(y_true * num_classes + y_pred, minlength=num_classes * num_classes)
+    return flat.reshape(num_classes, num_classes).astype(np.int64)
+
+
+# ----------------------------------------------------------------------------
+# Plots
+# ----------------------------------------------------------------------------
+
+def plot_history(solver_or_histories, path, title=None):
+    """Training loss per iteration and train/val accuracy per epoch.
+
+    solver_or_histories: a ``Solver`` (or any object with ``loss_history``,
+    ``train_acc_history``, ``val_acc_history`` attributes) or a mapping with
+    those keys (e.g. what the classic ``TwoLayerNet.train`` returns).  Missing
+    accuracy histories leave only the loss panel.
+    """
+    loss = _history(solver_or_histories, "loss_history")
+    if loss is None:
+        raise ValueError("plot_history: expected a Solver or a dict with 'loss_history' (and optionally "
+                         f"'train_acc_history', 'val_acc_history'), got {type(solver_or_histories).__name__}")
+    train_acc = _history(solver_or_histories, "train_acc_history")
+    val_acc = _history(solver_or_histories, "val_acc_history")
+    has_acc = bool(train_acc) or bool(val_acc)
+    fig = _figure((11 if has_acc else 6, 4))
+    axes = fig.subplots(1, 2 if has_acc else 1, squeeze=False)[0]
+    axes[0].plot(np.arange(len(loss)), loss, "o", markersize=2, alpha=0.5)
+    axes[0].set(xlabel="iteration", ylabel="loss", title="Training loss")
+    if has_acc:
+        for name, hist in (("train", train_acc), ("val", val_acc)):
+            if hist:
+                axes[1].plot(np.arange(len(hist)), hist, "-o", markersize=3, label=name)
+        axes[1].set(xlabel="epoch", ylabel="accuracy", title="Classification accuracy")
+        axes[1].legend()
+    if title:
+        fig.suptitle(title)
+    return _save(fig, path)
+
+
+def plot_first_layer_weights(W, path, image_shape=None, channels_last=False, padding=2, title=None):
+    """First-layer weights as images, tiled with :func:`visualize_grid`.
+
+    W: affine weights ``(D, H)`` (one image per hidden unit) or conv filters
+    ``(F, C, k, k)``.  For affine weights ``image_shape`` is ``(C, H, W)``
+    (default: ``(3, 32, 32)`` for D = 3072, else a square grey or RGB image
+    when ``D`` allows); ``channels_last`` says the inputs were flattened from
+    ``(H, W, C)`` images (``load_CIFAR10`` arrays) rather than ``(C, H, W)``
+    ones (``get_CIFAR10_data``).
+    """
+    W = np.asarray(W, dtype=np.float64)
+    if W.ndim == 4:
+        images = W.transpose(0, 2, 3, 1)
+    elif W.ndim == 2:
+        C, Hh, Ww = _image_shape(W.shape[0], image_shape)
+        images = W.T.reshape(-1, Hh, Ww, C) if channels_last else W.T.reshape(-1, C, Hh, Ww).transpose(0, 2, 3, 1)
+    else:
+        raise ValueError(f"plot_first_layer_weights: expected affine weights (D, H) or conv filters (F, C, k, k), "
+                         f"got shape {W.shape}")
+    if images.shape[-1] not in (1, 3):
+        raise ValueError(f"plot_first_layer_weights: can show 1 or 3 input channels, got {images.shape[-1]}")
+    grid = visualize_grid(images, ubound=1.0, padding=padding)
+    fig = _figure((6, 6))
+    ax = fig.subplots()
+    _show(ax, grid)
+    ax.set_title(title or f"First-layer weights ({len(images)} {'filters' if W.ndim == 4 else 'units'})")
+    return _save(fig, path)
+
+
+def plot_confusion_matrix(y_true, y_pred, class_names, path, title=None):
+    """Confusion matrix as a heat map (rows: true class, columns: predicted), with the counts written in.
+
+    Colours are row-normalized (the fraction of each true class), so rare
+    classes read as clearly as common ones.
+    """
+    class_names = list(class_names)
+    C = len(class_names)
+    M = confusion_matrix(y_true, y_pred, C)
+    rows = M.sum(axis=1, keepdims=True)
+    frac = np.divide(M, rows, out=np.zeros(M.shape), where=rows > 0)
+    size = max(4.0, 0.55 * C + 2)
+    fig = _figure((size + 1, size))
+    ax = fig.subplots()
+    im = ax.imshow(frac, cmap="Blues", vmin=0, vmax=1)
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="fraction of true class")
+    ax.set_xticks(range(C), class_names, rotation=45, ha="right")
+    ax.set_yticks(range(C), class_names)
+    ax.set(xlabel="predicted", ylabel="true")
+    if C <= 30:
+        for i in range(C):
+            for j in range(C):
+                ax.text(j, i, str(M[i, j]), ha="center", va="center", fontsize=7,
+                        color="white" if frac[i, j] > 0.5 else "black")
+    accuracy = np.trace(M) / max(1, M.sum())
+    ax.set_title(title or f"Confusion matrix (accuracy {accuracy:.3f})")
+    return _save(fig, path)
+
+
+def plot_misclassified(X, y_true, y_pred, class_names, path, per_class=8, seed=0, title=None):
+    """Grid of misclassified examples: row ``c`` shows up to ``per_class`` images predicted as ``c``
+    whose true class is another one, each captioned with its true class.
+
+    X: images ``(N, H, W, C)``, ``(N, C, H, W)`` or ``(N, H, W)``.  Values in
+    [0, 255] are shown as 8-bit pixels, values in [0, 1] as they are, anything
+    else (e.g. mean-subtracted images) rescaled per image.  The examples of a
+    row are drawn at random with ``np.random.default_rng(seed)`` (``seed=None``:
+    the first ones, in order).
+    """
+    class_names = list(class_names)
+    C = len(class_names)
+    images = _displayable(X)
+    y_true, y_pred = _labels("plot_misclassified", y_true, y_pred, C)
+    if len(images) != len(y_true):
+        raise ValueError(f"plot_misclassified: {len(images)} images but {len(y_true)} labels")
+    if isinstance(per_class, bool) or not isinstance(per_class, (int, np.integer)) or per_class < 1:
+        raise ValueError(f"plot_misclassified: per_class must be a positive integer, got {per_class!r}")
+    rng = None if seed is None else np.random.default_rng(seed)
+    N, H, W, Ch = images.shape
+    pad = 2
+    canvas = np.ones((C * (H + pad) - pad, per_class * (W + pad) - pad, Ch))
+    captions = []
+    for c in range(C):
+        idx = np.flatnonzero((y_pred == c) & (y_true != c))
+        if rng is not None and len(idx) > per_class:
+            idx = np.sort(rng.choice(idx, per_class, replace=False))
+        for j, i in enumerate(idx[:per_class]):
+            r0, c0 = c * (H + pad), j * (W + pad)
+            canvas[r0:r0 + H, c0:c0 + W] = images[i]
+            captions.append((c0 + W / 2, r0 + H, class_names[y_true[i]]))
+    fig = _figure((1.0 * per_class + 1.5, 1.05 * C + 0.8))
+    ax = fig.subplots()
+    _show(ax, canvas, axis_off=False)
+    for x, y, text in captions:
+        ax.text(x, y, text, ha="center", va="bottom", fontsize=5, color="white",
+                bbox=dict(boxstyle="square,pad=0.05", fc="black", ec="none", alpha=0.6))
+    ax.set_yticks([c * (H + pad) + H / 2 for c in range(C)], class_names)
+    ax.set_xticks([])
+    ax.set_ylabel("predicted class")
+    ax.set_title(title or f"Misclassified examples (caption: true class); {int(np.sum(y_true != y_pred))} errors")
+    return _save(fig, path)
+
+
+def plot_comparison(histories, path, ylabel, xlabel="iteration", title=None, smooth=1, logy=False):
+    """One line per run: ``histories`` maps a run's name to its values (loss or accuracy per step/epoch).
+
+    ``smooth > 1`` plots a trailing moving average over that many points
+    (useful for noisy per-iteration losses).
+    """
+    if not isinstance(histories, Mapping) or not histories:
+        raise ValueError("plot_comparison: histories must be a non-empty dict {run name: list of values}")
+    if isinstance(smooth, bool) or not isinstance(smooth, (int, np.integer)) or smooth < 1:
+        raise ValueError(f"plot_comparison: smooth must be a positive integer, got {smooth!r}")
+    fig = _figure((7, 4.5))
+    ax = fig.subplots()
+    for name, values in histories.items():
+        values = np.asarray(values, dtype=np.float64).ravel()
+        if smooth > 1 and len(values) >= smooth:
+            values = np.convolve(values, np.ones(smooth) / smooth, mode="valid")
+            x = np.arange(smooth - 1, smooth - 1 + len(values))
+        else:
+            x = np.arange(len(values))
+        ax.plot(x, values, label=str(name), marker="o" if len(values) <= 30 else None, markersize=3)
+    if logy:
+        ax.set_yscale("log")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title or f"{ylabel} by run")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def plot_cross_validation(results, path, title=None, xlabel="k"):
+    """Cross-validation accuracies ``{k: [fold accuracies]}``: every fold as a dot, mean +- std as error bars."""
+    if not isinstance(results, Mapping) or not results:
+        raise ValueError("plot_cross_validation: results must be a non-empty dict {k: list of accuracies}")
+    ks = sorted(results)
+    fig = _figure((7, 4.5))
+    ax = fig.subplots()
+    for k in ks:
+        ax.scatter([k] * len(results[k]), results[k], s=12, color="tab:blue", alpha=0.6)
+    means = [np.mean(results[k]) for k in ks]
+    stds = [np.std(results[k]) for k in ks]
+    ax.errorbar(ks, means, yerr=stds, color="tab:red", capsize=3, label="mean +- std")
+    ax.set(xlabel=xlabel, ylabel="cross-validation accuracy", title=title or "Cross-validation")
+    ax.legend()
+    return _save(fig, path)
+
+
+# ----------------------------------------------------------------------------
+# Helpers
+# ----------------------------------------------------------------------------
+
+def _figure(figsize):
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("layerwise.vis needs matplotlib to draw plots: pip install matplotlib "
+                          "(or pip install 'layerwise[tools]')") from exc
+    return Figure(figsize=figsize, layout="constrained")
+
+
+def _save(fig, path, dpi=100):
+    """Write ``fig`` as PNG to ``path`` atomically; return the path as a string."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(tmp, "xb") as f:
+            fig.savefig(f, format="png", dpi=dpi)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return str(path)
+
+
+def _show(ax, image, axis_off=True):
+    """imshow of an image with values in [0, 1] (grey when it has one channel)."""
+    image = np.clip(image, 0, 1)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    ax.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=1, interpolation="nearest")
+    if axis_off:
+        ax.axis("off")
+
+
+def _history(obj, name):
+    value = obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+    return None if value is None else [float(v) for v in value]
+
+
+def _labels(where, y_true, y_pred, num_classes):
+    y_true = np.asarray(y_true)
+    y_pred = np.asarray(y_pred)
+    if y_true.ndim != 1 or y_true.shape != y_pred.shape:
+        raise ValueError(f"{where}: y_true and y_pred must be 1-D and of equal length, "
+                         f"got shapes {y_true.shape} and {y_pred.shape}")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
+        raise ValueError(f"{where}: num_classes must be a positive integer, got {num_classes!r}")
+    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+        if y.size and not np.issubdtype(y.dtype, np.integer):
+            raise ValueError(f"{where}: {name} must hold integer labels, got dtype {y.dtype}")
+        if y.size and (y.min() < 0 or y.max() >= num_classes):
+            raise ValueError(f"{where}: {name} must lie in [0, {num_classes - 1}] for {num_classes} classes, "
+                             f"got values from {y.min()} to {y.max()}")
+    return y_true.astype(np.intp), y_pred.astype(np.intp)
+
+
+def _image_shape(D, image_shape):
+    if image_shape is not None:
+        if len(image_shape) != 3 or int(np.prod(image_shape)) != D:
+            raise ValueError(f"plot_first_layer_weights: image_shape {tuple(image_shape)} (C, H, W) must hold "
+                             f"the D = {D} inputs of each unit")
+        return tuple(int(s) for s in image_shape)
+    for C in (3, 1):
+        side = math.isqrt(D // C)
+        if D % C == 0 and side * side * C == D:
+            return C, side, side
+    raise ValueError(f"plot_first_layer_weights: cannot guess the image shape of D = {D} inputs; "
+                     f"pass image_shape=(C, H, W)")
+
+
+def _displayable(X):
+    """Images as ``(N, H, W, C)`` floats in [0, 1] for display."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim == 3:
+        X = X[..., None]
+    if X.ndim != 4:
+        raise ValueError(f"expected images (N, H, W, C), (N, C, H, W) or (N, H, W), got shape {X.shape}")
+    if X.shape[1] in (1, 3) and X.shape[-1] not in (1, 3):
+        X = X.transpose(0, 2, 3, 1)
+    if len(X) == 0:
+        return X
+    lo, hi = X.min(), X.max()
+    if lo >= 0 and hi <= 1:
+        return X
+    if lo >= 0 and hi <= 255:
+        return X / 255.0
+    low = X.min(axis=(1, 2, 3), keepdims=True)
+    span = X.max(axis=(1, 2, 3), keepdims=True) - low
+    return np.divide(X - low, span, out=np.zeros_like(X), where=span > 0)

@@ -1,0 +1,98 @@
+"""The command line: train on digits end to end, evaluate, resume, config errors, gradcheck."""
+
+import json
+
+import numpy as np
+import pytest
+
+from layerwise.cli import main
+from layerwise.experiments.config import ConfigError, TrainConfig, apply_overrides, load_config, parse_value
+
+
+def _train(tmp_path, *extra):
+    code = main(["train", "--out-dir", str(tmp_path), "--name", "run", "--quiet",
+                 "--set", "num_epochs=3", "--set", "hidden_dims=[32]", *extra])
+    assert code == 0
+    return tmp_path / "run"
+
+
+def test_train_writes_a_complete_run_directory(tmp_path):
+    run = _train(tmp_path)
+    for name in ("config.json", "metrics.jsonl", "checkpoint.json", "best_params.npz", "summary.json",
+                 "report.html"):
+        assert (run / name).is_file(), name
+    config = json.loads((run / "config.json").read_text())
+    assert config["config"]["hidden_dims"] == [32] and config["config"]["seed"] == 0
+    metrics = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [m["epoch"] for m in metrics][-1] == 3
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["best_val_acc"] > 0.5          # 8x8 digits: 10 classes, chance is 0.1
+    assert "best validation accuracy" in (run / "report.html").read_text()
+    with np.load(run / "best_params.npz", allow_pickle=False) as params:
+        assert params["W1"].shape == (64, 32)
+
+
+def test_same_seed_same_results(tmp_path):
+    a = _train(tmp_path / "a")
+    b = _train(tmp_path / "b")
+    with np.load(a / "best_params.npz") as pa, np.load(b / "best_params.npz") as pb:
+        assert all(np.array_equal(pa[k], pb[k]) for k in pa.files)
+
+
+def test_evaluate_matches_summary(tmp_path, capsys):
+    run = _train(tmp_path)
+    assert main(["evaluate", str(run), "--split", "test"]) == 0
+    printed = float(capsys.readouterr().out.strip().split()[-1])
+    assert printed == pytest.approx(json.loads((run / "summary.json").read_text())["test_acc"], abs=1e-9)
+
+
+def test_resume_continues_to_the_same_result(tmp_path):
+    full = _train(tmp_path / "full")
+    partial = tmp_path / "partial"
+    assert main(["train", "--out-dir", str(partial), "--name", "run", "--quiet", "--set", "num_epochs=1",
+                 "--set", "hidden_dims=[32]"]) == 0
+    config_path = partial / "run" / "config.json"
+    config = json.loads(config_path.read_text())
+    config["config"]["num_epochs"] = 3              # as if the 3-epoch run had stopped after epoch 1
+    config_path.write_text(json.dumps(config))
+    checkpoint = json.loads((partial / "run" / "checkpoint.json").read_text())
+    assert checkpoint  # written by the first epoch
+    assert main(["resume", str(partial / "run"), "--quiet"]) == 0
+    with np.load(full / "best_params.npz") as a, np.load(partial / "run" / "best_params.npz") as b:
+        assert all(np.array_equal(a[k], b[k]) for k in a.files)
+
+
+def test_unknown_config_key_is_one_line_error(tmp_path, capsys):
+    code = main(["train", "--out-dir", str(tmp_path), "--set", "learning_rat=1e-3"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "unknown config key 'learning_rat' (did you mean 'learning_rate'?)" in err
+    assert "Traceback" not in err
+
+
+def test_config_types_and_files(tmp_path):
+    assert parse_value("1e-3") == 1e-3 and parse_value("[1, 2]") == [1, 2] and parse_value("none") is None
+    config = apply_overrides(TrainConfig(), ["num_epochs=4", "weight_scale=0.01", "normalization=null"])
+    assert config.num_epochs == 4 and config.weight_scale == 0.01 and config.normalization is None
+    with pytest.raises(ConfigError, match="'num_epochs' expects int; got 'many'"):
+        apply_overrides(TrainConfig(), ["num_epochs=many"])
+    with pytest.raises(ConfigError, match="dataset must be one of"):
+        apply_overrides(TrainConfig(), ["dataset=mnist"])
+    (tmp_path / "c.toml").write_text('model = "two_layer"\nhidden_dims = [16]\n')
+    assert load_config(tmp_path / "c.toml").model == "two_layer"
+    (tmp_path / "c.yaml").write_text("learning_rate: 0.01\nbatch_size: 32\n")
+    assert load_config(tmp_path / "c.yaml").batch_size == 32
+    (tmp_path / "bad.yaml").write_text("- 1\n- 2\n")
+    with pytest.raises(ConfigError, match="must hold a mapping"):
+        load_config(tmp_path / "bad.yaml")
+
+
+def test_gradcheck_command_passes(capsys):
+    assert main(["gradcheck"]) == 0
+    out = capsys.readouterr().out
+    assert "batchnorm" in out and "conv" in out and "FAILED" not in out
+
+
+def test_experiment_list(capsys):
+    assert main(["experiment", "--list"]) == 0
+    assert "cifar10_mlp" in capsys.readouterr().out
