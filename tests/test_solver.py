@@ -195,7 +195,8 @@ def test_named_cosine_schedule_spans_the_run():
     assert solver.lr_schedule == optim.CosineDecay(total_iterations=20)
     solver.train()
     lrs = seen[::4]
-    assert lrs[0] == 1.0 and lrs[10] == pytest.approx(0.5) and lrs[-1] == pytest.approx(0.5 * (1 + np.cos(np.pi * 19 / 20)))
+    assert lrs[0] == 1.0 and lrs[10] == pytest.approx(0.5)
+    assert lrs[-1] == pytest.approx(0.5 * (1 + np.cos(np.pi * 19 / 20)))
 
 
 def test_lr_schedule_and_decay_are_exclusive():
@@ -275,8 +276,10 @@ def test_unknown_keyword_arguments_are_named():
     "change, error, message",
     [
         (lambda d: d.pop("X_val"), ValueError, "data is missing X_val"),
-        (lambda d: d.update(y_train=d["y_train"][:-1]), ValueError, r"X_train has 50 examples.*y_train has shape \(49,\)"),
-        (lambda d: d.update(y_train=d["y_train"].astype(float)), ValueError, "y_train must hold integer class labels"),
+        (lambda d: d.update(y_train=d["y_train"][:-1]), ValueError,
+         r"X_train has 50 examples.*y_train has shape \(49,\)"),
+        (lambda d: d.update(y_train=d["y_train"].astype(float)), ValueError,
+         "y_train must hold integer class labels"),
         (lambda d: d.update(X_test=d["X_val"]), ValueError, "only one of X_test and y_test"),
         (lambda d: d["X_val"].__setitem__((3, 2), np.nan), ValueError,
          r"X_val contains NaN or inf values \(1 examples, the first at index 3\)"),
@@ -330,10 +333,39 @@ def test_test_set_is_evaluated_at_the_end_with_the_best_parameters():
     assert 0 < solver.test_acc <= 1
 
 
+def test_num_iterations(tmp_path):
+    data = make_data(n_train=40)
+    solver = Solver(TinyNet(), data, **quiet(num_iterations=7, batch_size=8, checkpoint_name=tmp_path / "ck"))
+    assert solver.iterations_per_epoch == 5 and solver.num_epochs == 2
+    solver.train()  # one epoch and a partial one, evaluated at the end and checkpointed
+    assert len(solver.loss_history) == 7 and solver.epoch == 1 and len(solver.val_acc_history) == 3
+    assert load_checkpoint(tmp_path / "ck")["iteration"] == 7
+    assert Solver.resume(tmp_path / "ck", TinyNet(), data).num_iterations == 7
+    with pytest.raises(ValueError, match="either num_epochs or num_iterations"):
+        Solver(TinyNet(), data, num_epochs=2, num_iterations=7)
+
+
+@pytest.mark.parametrize("keep_best", [True, False])
+def test_keep_best(tmp_path, keep_best):
+    data = make_data(noise=3.0)
+    model = TinyNet()
+    solver = Solver(model, data, **quiet(update_rule="sgd", optim_config={"learning_rate": 0.5}, batch_size=5,
+                                        num_epochs=6, keep_best=keep_best, checkpoint_name=tmp_path / "ck"))
+    solver.train()
+    final = load_checkpoint(tmp_path / "ck")["params"]  # written after the last iteration
+    assert solver.val_acc_history[-1] < solver.best_val_acc  # (the noisy run peaks before its end)
+    expected = solver.best_params if keep_best else final
+    for name in model.params:
+        assert np.array_equal(model.params[name], expected[name])
+
+
 def test_on_epoch_end_callback():
     seen = []
-    solver = Solver(TinyNet(), make_data(), **quiet(batch_size=10, num_epochs=3,
-                                                   on_epoch_end=lambda s: seen.append((s.epoch, s.history[-1]["val_acc"]))))
+
+    def callback(solver):
+        seen.append((solver.epoch, solver.history[-1]["val_acc"]))
+
+    solver = Solver(TinyNet(), make_data(), **quiet(batch_size=10, num_epochs=3, on_epoch_end=callback))
     solver.train()
     assert seen == [(e, solver.val_acc_history[e]) for e in (1, 2, 3)]
 
@@ -540,7 +572,7 @@ def test_failed_write_leaves_the_previous_checkpoint_intact(tmp_path, monkeypatc
                 raise OSError("killed")
             real_replace(src, dst)
 
-        monkeypatch.setattr(checkpoint.os, "replace", broken)
+        monkeypatch.setattr(os, "replace", broken)
 
     with pytest.raises(OSError):
         save_checkpoint(tmp_path / "ck", {"w": np.zeros(1000), "epoch": 2})
@@ -549,9 +581,15 @@ def test_failed_write_leaves_the_previous_checkpoint_intact(tmp_path, monkeypatc
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
     monkeypatch.undo()  # the next successful save commits and cleans up leftovers
+    killed = [".ck.json.k1ll3d.tmp", ".ck.arrays-0123456789ab.npz.k1ll3d.tmp"]  # as left by kill -9
+    others = ["ck.best.arrays-0123456789ab.npz", ".ck.best.json.x.tmp", "ck.best.json"]  # another checkpoint
+    for name in killed + others:
+        (tmp_path / name).write_bytes(b"x")
     save_checkpoint(tmp_path / "ck", {"w": np.zeros(3), "epoch": 3})
     assert load_checkpoint(tmp_path / "ck")["epoch"] == 3
     assert len(list(tmp_path.glob("ck.arrays-*.npz"))) == 1
+    remaining = {p.name for p in tmp_path.iterdir()}
+    assert not remaining & set(killed) and set(others) <= remaining
 
 
 def test_corrupt_checkpoints_are_detected(tmp_path):

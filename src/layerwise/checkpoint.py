@@ -24,11 +24,12 @@ import json
 import os
 import re
 import secrets
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from .fileio import atomic_open, atomic_write_bytes
 
 __all__ = ["CheckpointError", "checkpoint_path", "save_checkpoint", "load_checkpoint", "FORMAT", "VERSION"]
 
@@ -61,17 +62,16 @@ def save_checkpoint(name, state: dict, fsync: bool = True) -> Path:
     tree = _encode(state, "", arrays)
 
     npz_name = f"{stem}.arrays-{secrets.token_hex(6)}.npz"
-    digest = _atomic_write(folder / npz_name, stem, lambda f: _write_npz(f, arrays), fsync)
+    digest = _write_and_hash(folder / npz_name, lambda f: _write_npz(f, arrays), fsync)
     doc = {"format": FORMAT, "version": VERSION, "arrays": npz_name, "sha256": digest, "state": tree}
     text = json.dumps(doc, indent=1).encode("utf-8")
-    _atomic_write(json_path, stem, lambda f: f.write(text), fsync)
+    atomic_write_bytes(json_path, text, fsync=fsync)
     if fsync:
         _fsync_dir(folder)
 
     # Only now is the new pair committed: remove superseded arrays and leftovers.
-    stale = re.compile(
-        rf"{re.escape(stem)}\.arrays-[0-9a-f]{{12}}\.npz|\.{re.escape(stem)}\.[A-Za-z0-9_]+\.(npz|json)\.tmp"
-    )
+    arrays_file = rf"{re.escape(stem)}\.arrays-[0-9a-f]{{12}}\.npz"
+    stale = re.compile(rf"{arrays_file}|\.({arrays_file}|{re.escape(stem)}\.json)\.[A-Za-z0-9_]+\.tmp")
     for entry in os.scandir(folder):
         if entry.name != npz_name and stale.fullmatch(entry.name):
             try:
@@ -182,29 +182,15 @@ def _write_npz(f, arrays):
                 np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
 
 
-def _atomic_write(path: Path, stem: str, write, fsync: bool) -> str:
-    """Write ``path`` via a temporary file ``.STEM.*.tmp`` and ``os.replace``;
-    return the SHA-256 of what was written."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{stem}.", suffix=path.suffix + ".tmp")
-    try:
-        with os.fdopen(fd, "w+b") as f:
-            write(f)
-            f.flush()
-            if fsync:
-                os.fsync(f.fileno())
-            f.seek(0)
-            sha = hashlib.sha256()
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                sha.update(chunk)
-            digest = sha.hexdigest()
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return digest
+def _write_and_hash(path: Path, write, fsync: bool) -> str:
+    """Write ``path`` atomically with ``write(f)``; return the SHA-256 of the bytes written."""
+    with atomic_open(path, "w+b", fsync=fsync) as f:
+        write(f)
+        f.seek(0)
+        sha = hashlib.sha256()
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            sha.update(chunk)
+    return sha.hexdigest()
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -58,7 +58,6 @@ import math
 import numbers
 import os
 import time
-from typing import Callable
 
 import numpy as np
 
@@ -139,6 +138,7 @@ _DEFAULTS = {
     "lr_schedule": None,
     "batch_size": 100,
     "num_epochs": 10,
+    "num_iterations": None,
     "shuffle": False,
     "num_train_samples": 1000,
     "num_val_samples": None,
@@ -151,6 +151,7 @@ _DEFAULTS = {
     "augment": None,
     "seed": None,
     "on_epoch_end": None,
+    "keep_best": True,
 }
 # Arguments that hold code: checkpoints do not store them, and Solver.resume
 # needs those that change the results (all but on_epoch_end) passed again.
@@ -175,7 +176,8 @@ class Solver:
       iteration (exclusive with ``lr_decay``); a ``CosineDecay`` without
       ``total_iterations`` spans the whole run.
     - ``batch_size`` (100), ``num_epochs`` (10): an epoch is
-      ``max(N_train // batch_size, 1)`` iterations.
+      ``max(N_train // batch_size, 1)`` iterations.  ``num_iterations``
+      (None) instead sets the length of the run in iterations.
     - ``shuffle`` (False): minibatches are drawn with replacement (the course
       behaviour); True walks a fresh permutation each epoch instead.
     - ``num_train_samples`` (1000), ``num_val_samples`` (None): size of the
@@ -191,12 +193,15 @@ class Solver:
     - ``seed`` (None): seed of ``solver.rng``.
     - ``on_epoch_end`` (None): ``callback(solver)`` after every epoch
       (after the checkpoint is written).
+    - ``keep_best`` (True): at the end, copy the parameters with the best
+      validation accuracy into the model (False: keep the final ones).
 
     After :meth:`train`: ``loss_history`` (per iteration),
     ``train_acc_history`` / ``val_acc_history`` (after the first iteration and
     every epoch), ``history`` (one dict per evaluation: epoch, iteration,
     loss, train_acc, val_acc, lr, seconds), ``best_val_acc``, ``best_params``
-    (also copied into ``model.params``), ``test_acc`` (None without test data)
+    (copied into ``model.params`` unless ``keep_best=False``), ``test_acc``
+    (None without test data)
     and ``stopped_early``.
     """
 
@@ -227,6 +232,10 @@ class Solver:
 
         self.batch_size = _int_arg(args, "batch_size", 1)
         self.num_epochs = _int_arg(args, "num_epochs", 0)
+        num_iterations = _int_arg(args, "num_iterations", 0, none_ok=True)
+        if num_iterations is not None and "num_epochs" in kwargs:
+            raise ValueError("pass either num_epochs or num_iterations, not both")
+        self.keep_best = bool(args["keep_best"])
         self.num_train_samples = _int_arg(args, "num_train_samples", 1, none_ok=True)
         self.num_val_samples = _int_arg(args, "num_val_samples", 1, none_ok=True)
         self.checkpoint_every = _int_arg(args, "checkpoint_every", 1)
@@ -249,7 +258,11 @@ class Solver:
         self.on_epoch_end = args["on_epoch_end"]
 
         self.iterations_per_epoch = max(self.X_train.shape[0] // self.batch_size, 1)
-        self.num_iterations = self.num_epochs * self.iterations_per_epoch
+        if num_iterations is None:
+            self.num_iterations = self.num_epochs * self.iterations_per_epoch
+        else:
+            self.num_iterations = num_iterations
+            self.num_epochs = -(-num_iterations // self.iterations_per_epoch)  # the last may be partial
 
         # The updater: the only code that changes parameters.
         rule, self.optim_config = args["update_rule"], dict(args["optim_config"] or {})
@@ -272,7 +285,8 @@ class Solver:
             if self.lr_decay != 1 or self.lr_decay_every is not None:
                 raise ValueError("pass either lr_schedule or lr_decay/lr_decay_every, not both")
             self.lr_schedule = optim.get_schedule(self.lr_schedule)
-            if dataclasses.is_dataclass(self.lr_schedule) and getattr(self.lr_schedule, "total_iterations", 0) is None:
+            schedule = self.lr_schedule
+            if dataclasses.is_dataclass(schedule) and getattr(schedule, "total_iterations", 0) is None:
                 # "the whole run", known only now
                 self.lr_schedule = dataclasses.replace(self.lr_schedule, total_iterations=self.num_iterations)
         self.base_lr = self.updater.learning_rate
@@ -408,14 +422,15 @@ class Solver:
                         self.updater.learning_rate = self.updater.learning_rate * self.lr_decay
                 if self.lr_decay_every is not None and (t + 1) % self.lr_decay_every == 0:
                     self.updater.learning_rate = self.updater.learning_rate * self.lr_decay
-                if t == 0 or epoch_end:
-                    self._evaluate(epoch_end, bar)
+                last = t + 1 == self.num_iterations
+                if t == 0 or epoch_end or last:
+                    self._evaluate(epoch_end, last, bar)
         finally:
             if bar is not None:
                 bar.close()
         self._finish()
 
-    def _evaluate(self, epoch_end, bar):
+    def _evaluate(self, epoch_end, last, bar):
         """Measure accuracies, track the best parameters, checkpoint, call back."""
         train_acc = self.check_accuracy(self.X_train, self.y_train, num_samples=self.num_train_samples)
         val_acc = self.check_accuracy(self.X_val, self.y_val, num_samples=self.num_val_samples)
@@ -446,9 +461,7 @@ class Solver:
             bar.set_postfix_str(self._postfix(self.history[-1]["loss"]), refresh=False)
         self._log(f"(Epoch {self.epoch} / {self.num_epochs}) train acc: {train_acc:f}; val_acc: {val_acc:f}", bar)
 
-        if not epoch_end:
-            return
-        if self.patience is not None:
+        if self.patience is not None and epoch_end:
             self._epochs_without_improvement = 0 if improved else self._epochs_without_improvement + 1
             if self._epochs_without_improvement >= self.patience:
                 self.stopped_early = True
@@ -457,16 +470,16 @@ class Solver:
                     f"best {self.best_val_acc:f}",
                     bar,
                 )
-        last = self.iteration == self.num_iterations
-        if self.checkpoint_name and (self.epoch % self.checkpoint_every == 0 or last or self.stopped_early):
+        due = epoch_end and (self.epoch % self.checkpoint_every == 0 or self.stopped_early)
+        if self.checkpoint_name and (due or last):
             self.save_checkpoint()
-        if self.on_epoch_end is not None:
+        if self.on_epoch_end is not None and epoch_end:
             self.on_epoch_end(self)
 
     def _finish(self):
         """Swap the best parameters into the model and evaluate on the test set."""
         params = self.model.params
-        for name, best in self.best_params.items():
+        for name, best in self.best_params.items() if self.keep_best else ():
             current = params.get(name)
             if isinstance(current, np.ndarray) and current.shape == best.shape and current.flags.writeable:
                 np.copyto(current, best)
@@ -664,7 +677,12 @@ class Solver:
                 + ")"
             )
         config = {k: v for k, v in config.items() if k in _DEFAULTS and not (k in _CALLABLE_ARGS and v is None)}
-        solver = cls(model, data, **{**config, **kwargs})
+        config.update(kwargs)
+        if "num_epochs" in kwargs and "num_iterations" not in kwargs:
+            config.pop("num_iterations", None)  # the caller sets the length in epochs
+        elif config.get("num_iterations") is not None:
+            config.pop("num_epochs", None)
+        solver = cls(model, data, **config)
         solver.load_state_dict(state, source=str(checkpoint_path(path)))
         return solver
 

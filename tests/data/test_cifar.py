@@ -210,7 +210,10 @@ def batches(fake10_dir):
 @pytest.mark.parametrize(
     "changes, message",
     [
-        ({"data": np.zeros((20, 3072), np.float32)}, r"'data' should be a uint8 array of shape \(20, 3072\), got a float32"),
+        (
+            {"data": np.zeros((20, 3072), np.float32)},
+            r"'data' should be a uint8 array of shape \(20, 3072\), got a float32",
+        ),
         ({"data": np.zeros((19, 3072), np.uint8)}, r"shape \(20, 3072\), got a uint8 array of shape \(19, 3072\)"),
         ({"data": np.zeros((20, 1024), np.uint8)}, r"shape \(20, 3072\)"),
         ({"data": [1, 2, 3]}, r"'data' should be a uint8 array.*got list"),
@@ -254,9 +257,12 @@ def test_truncated_pickle_is_reported(batches):
 
 
 def test_missing_batch_file_is_reported(batches):
-    (batches / "data_batch_5").unlink()
-    with pytest.raises(FileNotFoundError, match=r"data_batch_5 missing.*incomplete"):
-        load_CIFAR10(batches)
+    (batches / "data_batch_1").unlink()
+    (batches / "test_batch").unlink()
+    with pytest.raises(FileNotFoundError, match=r"data_batch_1, .*test_batch missing.*incomplete"):
+        load_CIFAR10(batches)  # the folder itself
+    with pytest.raises(FileNotFoundError, match=r"test_batch missing"):
+        load_CIFAR10(batches.parent)  # the folder holding it
 
 
 def test_truncated_archive_is_reported(fake10_tar):
@@ -294,6 +300,7 @@ def test_malicious_batch_in_archive_is_refused(tmp_path, fake10_dir):
             info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
             info.size = len(data)
             tf.addfile(info, io.BytesIO(data))
-    with pytest.raises(pickle.UnpicklingError, match=r"refusing to load global '(posix|nt|os)\.system' from data_batch_1"):
+    refused = r"refusing to load global '(posix|nt|os)\.system' from data_batch_1"
+    with pytest.raises(pickle.UnpicklingError, match=refused):
         load_CIFAR10(path)
     assert not marker.exists()

@@ -32,7 +32,8 @@ FINE = (
     "mouse", "mushroom", "oak_tree", "orange", "orchid", "otter", "palm_tree", "pear", "pickup_truck", "pine_tree",
     "plain", "plate", "poppy", "porcupine", "possum", "rabbit", "raccoon", "ray", "road", "rocket",
     "rose", "sea", "seal", "shark", "shrew", "skunk", "skyscraper", "snail", "snake", "spider",
-    "squirrel", "streetcar", "sunflower", "sweet_pepper", "table", "tank", "telephone", "television", "tiger", "tractor",
+    "squirrel", "streetcar", "sunflower", "sweet_pepper", "table",
+    "tank", "telephone", "television", "tiger", "tractor",
     "train", "trout", "tulip", "turtle", "wardrobe", "whale", "willow_tree", "wolf", "woman", "worm",
 )  # fmt: skip
 
@@ -61,7 +62,8 @@ def test_images_labels_and_names_round_trip(fake, tmp_path):
     assert Xtr.shape == (200, 32, 32, 3) and Xte.shape == (100, 32, 32, 3)
     assert Xtr.dtype == np.float64 and Ytr.dtype == np.int64 and Yte.dtype == np.int64
     rng = np.random.default_rng(0)
-    for n, h, w, c in zip(rng.integers(0, 200, 50), rng.integers(0, 32, 50), rng.integers(0, 32, 50), rng.integers(0, 3, 50)):
+    picks = zip(rng.integers(0, 200, 50), rng.integers(0, 32, 50), rng.integers(0, 32, 50), rng.integers(0, 3, 50))
+    for n, h, w, c in picks:
         assert Xtr[n, h, w, c] == fake["x_train"][n, 1024 * c + 32 * h + w]
     np.testing.assert_array_equal(Xte, fake["x_test"].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
     np.testing.assert_array_equal(Ytr, fake["fine_train"])

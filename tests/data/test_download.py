@@ -2,14 +2,21 @@
 
 import hashlib
 import io
+import os
 import urllib.error
 
 import numpy as np
 import pytest
 
-from layerwise.data import ChecksumError, download_cifar10, download_cifar100, download_file, load_CIFAR10
+from layerwise.data import (
+    ChecksumError,
+    download_cifar10,
+    download_cifar100,
+    download_file,
+    load_CIFAR10,
+    write_fake_cifar10,
+)
 from layerwise.data import download as dl
-from layerwise.data import write_fake_cifar10
 
 
 def md5_of(data):
@@ -65,8 +72,13 @@ def test_download_from_file_url_then_load(tmp_path):
     source = write_fake_cifar10(tmp_path / "server", num_per_batch=4, seed=7)
     blob = source["path"].read_bytes()
     root = tmp_path / "data"
-    path = download_cifar10(root, url=source["path"].as_uri(), md5=md5_of(blob), progress=False)
+    old_umask = os.umask(0o022)
+    try:
+        path = download_cifar10(root, url=source["path"].as_uri(), md5=md5_of(blob), progress=False)
+    finally:
+        os.umask(old_umask)
     assert path == root / "cifar-10-python.tar.gz"
+    assert path.stat().st_mode & 0o777 == 0o644  # ordinary permissions, not a private temp file's
     assert path.read_bytes() == blob
     assert listing(root) == ["cifar-10-python.tar.gz"]  # no temporary file left over
     np.testing.assert_array_equal(load_CIFAR10(root)[1], source["y_train"])

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .linear_svm import check_linear_inputs, svm_loss_vectorized
+from .linear_svm import svm_loss_vectorized
 from .softmax import softmax_loss_vectorized
 
 __all__ = ["LinearClassifier", "LinearSVM", "Softmax"]
@@ -54,7 +54,11 @@ class LinearClassifier:
         if self.W is None:
             dtype = X.dtype if np.issubdtype(X.dtype, np.floating) else np.float64
             self.W = (0.001 * self._randn(X.shape[1], int(y.max()) + 1)).astype(dtype, copy=False)
-        check_linear_inputs(f"{type(self).__name__}.train", self.W, X[:1], y[:1])  # shapes vs an existing W
+        if X.shape[1] != self.W.shape[0]:
+            raise ValueError(f"{type(self).__name__}.train: X has {X.shape[1]} features but the current W expects "
+                             f"{self.W.shape[0]}; set clf.W = None to start over")
+        if not np.all(np.isfinite(X)):
+            raise ValueError(f"{type(self).__name__}.train: X contains NaN or infinity; clean the data first")
         if y.max() >= self.W.shape[1]:
             raise ValueError(f"{type(self).__name__}.train: labels must lie in [0, {self.W.shape[1] - 1}] for the "
                              f"{self.W.shape[1]} classes of the current W, got a maximum of {y.max()}; "

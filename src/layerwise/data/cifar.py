@@ -231,8 +231,10 @@ def _read_cifar100(loc: DatasetLocation) -> _Raw:
         train, test, meta = _C100_MAT
 
     src = _source(loc, meta)
-    names = {k: _names(_get(files[meta], f"{k}_label_names", src), f"{k}_label_names", c, src)
-             for k, c in _C100_CLASSES.items()}  # fmt: skip
+    names = {}
+    for kind, count in _C100_CLASSES.items():
+        key = f"{kind}_label_names"
+        names[kind] = _names(_get(files[meta], key, src), key, count, src)
 
     def split(name):
         src = _source(loc, name)
@@ -277,7 +279,7 @@ def _locate_cifar10(root) -> DatasetLocation:
         title="CIFAR-10",
         dir_names=("cifar-10-batches-py",),
         archive_names=("cifar-10-python.tar.gz",),
-        markers=((_C10_TRAIN[0], _C10_TEST),),
+        markers=tuple((name,) for name in _C10_FILES),  # any one file: an incomplete folder is reported as such
         fix=_C10_FIX,
     )
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
-import tempfile
 import time
 import urllib.error
 from pathlib import Path
 from urllib.request import urlopen
 
-from .paths import DataFileError, resolve_data_root
+from .paths import DataFileError, open_temp_beside, resolve_data_root
 
 __all__ = [
     "CIFAR10_URL",
@@ -64,11 +63,11 @@ def _progress_bar(total, desc, enabled):
 
 
 def _fetch_once(url, dest: Path, md5, timeout, progress) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    out, tmp = open_temp_beside(dest)
     try:
         digest = hashlib.md5(usedforsecurity=False)
         received = 0
-        with os.fdopen(fd, "wb") as out, urlopen(url, timeout=timeout) as resp:
+        with out, urlopen(url, timeout=timeout) as resp:
             length = resp.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
             bar = _progress_bar(total, dest.name, progress)

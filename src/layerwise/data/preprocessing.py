@@ -129,7 +129,7 @@ class PCAWhitening:
         self.zca = bool(zca)
         self.mean_ = None
 
-    def fit(self, X) -> "PCAWhitening":
+    def fit(self, X) -> PCAWhitening:
         """Fit on ``X: (N, ...)`` (the training split)."""
         X = _as_batch(X, min_ndim=1)
         Xf = flatten(X).astype(np.float64)

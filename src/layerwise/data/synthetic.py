@@ -15,10 +15,11 @@ import io
 import os
 import pickle
 import tarfile
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from .paths import open_temp_beside
 
 __all__ = [
     "make_blobs",
@@ -73,9 +74,9 @@ def make_classification_data(
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    f, tmp = open_temp_beside(path)
     try:
-        with os.fdopen(fd, "wb") as f:
+        with f:
             f.write(data)
         os.replace(tmp, path)
     except BaseException:
