@@ -134,6 +134,10 @@ def test_dropout_net_gradcheck_with_fixed_seed(keep_prob):
     X = rng.standard_normal((3, 15))
     y = rng.integers(10, size=3)
     model = nn.DropoutNet(keep_prob=keep_prob, seed=seed, init_scale=0.3)
+    # Nonzero biases: with zero ones, an example whose units were all dropped sits exactly on a ReLU kink.
+    for name, value in model.params.items():
+        if name.endswith("_b"):
+            model.params[name] = rng.standard_normal(value.shape)
     errors = _model_grad_errors(model, X, y, forward_seed=seed, is_training=True)
     assert max(errors.values()) < 1e-6, errors
     if keep_prob:  # the masks really drop units in training
