@@ -55,15 +55,25 @@ class Workspace:
     step.  An array obtained from a workspace stays valid until the same name
     is requested again (the next call of that layer), so a layer's outputs
     must be consumed before the layer runs again -- true of any forward then
-    backward pass.  Buffers grow to the largest size requested and are
-    reused for smaller ones.
+    backward pass (and the reason one model must not run in two threads at
+    once).  Buffers grow to the largest size requested and are reused for
+    smaller ones.
+
+    ``shared``: another workspace that receives the *transient* requests --
+    scratch that is dead when the kernel returns (the padded input once
+    unfolded, the column gradient before folding, pooling masks).  Layers
+    that run one after the other can share it, so a deep network holds one
+    such buffer instead of one per layer.
     """
 
-    def __init__(self):
+    def __init__(self, shared=None):
         self._buffers = {}
+        self.shared = shared
 
-    def empty(self, name, shape, dtype):
+    def empty(self, name, shape, dtype, transient=False):
         """An uninitialized array of ``shape`` and ``dtype`` backed by the buffer ``name``."""
+        if transient and self.shared is not None:
+            return self.shared.empty(name, shape, dtype)
         dtype = np.dtype(dtype)
         size = int(np.prod(shape))
         buf = self._buffers.get(name)
@@ -77,8 +87,8 @@ class Workspace:
         return sum(b.nbytes for b in self._buffers.values())
 
 
-def _empty(ws, name, shape, dtype):
-    return np.empty(shape, dtype=dtype) if ws is None else ws.empty(name, shape, dtype)
+def _empty(ws, name, shape, dtype, transient=False):
+    return np.empty(shape, dtype=dtype) if ws is None else ws.empty(name, shape, dtype, transient)
 
 
 # ----------------------------------------------------------------------------
@@ -294,7 +304,7 @@ def _pad_chwn(x, pad, dtype, ws=None):
     transposed view.
     """
     C, H, W, N = x.shape
-    xp = _empty(ws, "xpad", (C, H + 2 * pad, W + 2 * pad, N), dtype)
+    xp = _empty(ws, "xpad", (C, H + 2 * pad, W + 2 * pad, N), dtype, transient=True)
     if pad:
         xp[:, :pad] = 0
         xp[:, H + pad:] = 0
@@ -383,7 +393,7 @@ def conv_backward_chwn(dout, cache, compute_dx=True):
     db = d2.sum(axis=1)
     if not compute_dx:
         return None, dw, db
-    dcols = np.matmul(w2.T, d2, out=_empty(ws, "dcols", cols.shape, np.result_type(w, dout)))
+    dcols = np.matmul(w2.T, d2, out=_empty(ws, "dcols", cols.shape, np.result_type(w, dout), transient=True))
     dxp = col2im_chwn(dcols, (C, H + 2 * pad, W + 2 * pad, N), HH, WW, stride, Ho, Wo, ws)
     return dxp[:, pad:pad + H, pad:pad + W], dw, db
 
@@ -486,10 +496,11 @@ def max_pool_backward_chwn(dout, cache):
         raise ValueError(f"max_pool_backward: dout must have the shape of the pooled output {m.shape}, "
                          f"got {dout.shape}")
     dtype = np.result_type(dout, x)
-    g = np.multiply(dout, m > 0, out=_empty(ws, "g", m.shape, dtype)) if relu else dout
+    g = np.multiply(dout, m > 0, out=_empty(ws, "g", m.shape, dtype, transient=True)) if relu else dout
     if ph == pw == s:
         shape6 = (C, Ho, ph, Wo, pw, N)
-        mask = np.equal(x.reshape(shape6), m[:, :, None, :, None, :], out=_empty(ws, "mask", shape6, bool))
+        mask = np.equal(x.reshape(shape6), m[:, :, None, :, None, :],
+                        out=_empty(ws, "mask", shape6, bool, transient=True))
         # Every window holds its maximum at least once; exactly once means no ties.
         if np.count_nonzero(mask) == m.size:
             dx = np.multiply(mask, g[:, :, None, :, None, :], out=_empty(ws, "dx", shape6, dtype))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -20,6 +21,7 @@ def atomic_open(path, mode: str = "wb", fsync: bool = True):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, _new_file_mode(path))     # mkstemp makes files owner-only
         with os.fdopen(fd, mode) as f:
             yield f
             f.flush()
@@ -37,3 +39,13 @@ def atomic_write_bytes(path, data: bytes, fsync: bool = True) -> Path:
     with atomic_open(path, "wb", fsync=fsync) as f:
         f.write(data)
     return Path(path)
+
+
+def _new_file_mode(path: Path) -> int:
+    """An existing file's permissions, else what ``open`` would give a new file (0o666 less the umask)."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

@@ -11,12 +11,11 @@ path as a string.  matplotlib is imported only when a plot is drawn;
 from __future__ import annotations
 
 import math
-import os
-import uuid
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
+
+from .fileio import atomic_open
 
 __all__ = [
     "visualize_grid",
@@ -201,7 +200,7 @@ def plot_misclassified(X, y_true, y_pred, class_names, path, per_class=8, seed=0
     ax = fig.subplots()
     _show(ax, canvas, axis_off=False)
     for x, y, text in captions:
-        ax.text(x, y, text, ha="center", va="bottom", fontsize=5, color="white",
+        ax.text(x, y, text, ha="center", va="bottom", fontsize=6, color="white",
                 bbox=dict(boxstyle="square,pad=0.05", fc="black", ec="none", alpha=0.6))
     ax.set_yticks([c * (H + pad) + H / 2 for c in range(C)], class_names)
     ax.set_xticks([])
@@ -250,6 +249,9 @@ def plot_cross_validation(results, path, title=None, xlabel="k"):
     means = [np.mean(results[k]) for k in ks]
     stds = [np.std(results[k]) for k in ks]
     ax.errorbar(ks, means, yerr=stds, color="tab:red", capsize=3, label="mean +- std")
+    if ks[0] > 0 and ks[-1] / ks[0] >= 20:  # e.g. k from 1 to 100
+        ax.set_xscale("log")
+        ax.set_xticks(ks, [str(k) for k in ks])
     ax.set(xlabel=xlabel, ylabel="cross-validation accuracy", title=title or "Cross-validation")
     ax.legend()
     return _save(fig, path)
@@ -270,16 +272,8 @@ def _figure(figsize):
 
 def _save(fig, path, dpi=100):
     """Write ``fig`` as PNG to ``path`` atomically; return the path as a string."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(tmp, "xb") as f:
-            fig.savefig(f, format="png", dpi=dpi)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with atomic_open(path, "wb") as f:
+        fig.savefig(f, format="png", dpi=dpi)
     return str(path)
 
 

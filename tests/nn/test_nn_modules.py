@@ -239,9 +239,8 @@ def test_backward_without_input_grad_skips_the_leading_layers_but_keeps_paramete
     dx = net.backward(dout)
     full = {k: v.copy() for k, v in net.grads.items()}
     assert dx.shape == x.shape
-    net.layers[0].meta = None  # flatten's backward would now fail: it must not be called
     net.forward(x)
-    net.layers[0].meta = None
+    net.layers[0].meta = None  # flatten's backward would now fail: it must not be called
     assert net.backward(dout, input_grad=False) is None
     for name, grad in full.items():
         assert np.array_equal(net.grads[name], grad), name

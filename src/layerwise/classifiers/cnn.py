@@ -138,8 +138,10 @@ class ConvNet:
                 self._ops.append(("relu",))
             C = F
         self.num_conv_layers = layer
-        # Scratch memory per conv/pool op, reused every step (see conv_layers.Workspace).
-        self._workspaces = [cl.Workspace() for _ in self._ops]
+        # Scratch memory per conv/pool op, reused every step; transient scratch shared by all (see
+        # conv_layers.Workspace).
+        shared = cl.Workspace()
+        self._workspaces = [cl.Workspace(shared) for _ in self._ops]
         self._flat = ((C, H, W), C * H * W)
 
         dims = [C * H * W] + hidden_dims + [self.num_classes]

@@ -1,0 +1,133 @@
+"""Training throughput of a small CNN: layerwise's ConvNet vs the same network in PyTorch (CPU), one process.
+
+Workload (c) of SPEC section 12, float32, batch 64:
+
+    conv3x3(3->32, pad 1)-relu-maxpool2 -> conv3x3(32->64, pad 1)-relu-maxpool2 -> affine(4096->10) -> softmax
+
+A step is forward + backward + parameter update (the same rule on both
+sides: plain SGD by default, ``--rule sgd_momentum`` for momentum 0.9).
+PyTorch gets as many threads as NumPy's BLAS.  The two alternate A B A B in
+one process and the script prints the median images/s of each and the median
+of the per-round ratios, with NumPy's matmul GFLOP/s for context.
+
+Between blocks the script pauses (``--pause``, default 0.3 s): after a burst
+of work OpenBLAS's worker threads keep spinning for about a tenth of a
+second, and OpenMP's for a shorter while, so whichever library runs right
+after the other shares its cores with the spinning threads.  Without the
+pause PyTorch's step measures up to 1.6x slower than it runs on its own,
+which flatters the ratio; ``--pause 0`` shows that effect.
+
+    python benchmarks/bench_cnn.py [--rounds 9] [--iters 10] [--pause 0.3] [--rule sgd]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+from common import alternate, blas_description, blas_threads, matmul_gflops, report, setup_torch
+
+from layerwise import optim
+from layerwise.classifiers import ConvNet
+
+BATCH = 64
+LR = 1e-3
+TITLE = ("(c) CNN conv3x3(3->32)-relu-pool2-conv3x3(32->64)-relu-pool2-affine(4096->10), batch 64, float32, {rule}")
+
+
+def layerwise_step(model, rule, X, y, lr):
+    configs = {name: {"learning_rate": lr, "momentum": 0.9} if rule is optim.sgd_momentum
+               else {"learning_rate": lr} for name in model.params}
+
+    def step():
+        _, grads = model.loss(X, y)
+        for name, w in model.params.items():
+            model.params[name], configs[name] = rule(w, grads[name], configs[name])
+    return step
+
+
+def torch_network(torch, model):
+    """The same network in PyTorch, starting from the layerwise model's weights."""
+    nn = torch.nn
+    net = nn.Sequential(nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Flatten(), nn.Linear(64 * 8 * 8, 10))
+    p = model.params
+    with torch.no_grad():
+        for layer, i in ((net[0], 1), (net[3], 2)):
+            layer.weight.copy_(torch.from_numpy(p[f"W{i}"]))
+            layer.bias.copy_(torch.from_numpy(p[f"b{i}"]))
+        net[7].weight.copy_(torch.from_numpy(np.ascontiguousarray(p["W3"].T)))
+        net[7].bias.copy_(torch.from_numpy(p["b3"]))
+    return net.train()
+
+
+def torch_step(torch, net, rule, X, y, lr):
+    momentum = 0.9 if rule == "sgd_momentum" else 0.0
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=momentum)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    tX, ty = torch.from_numpy(X), torch.from_numpy(y)
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        loss_fn(net(tX), ty).backward()
+        optimizer.step()
+    return step
+
+
+def alternate_with_pause(steps, batch_size, rounds, iters, pause):
+    """``common.alternate`` one block at a time, sleeping ``pause`` seconds before each block."""
+    for fn in steps.values():
+        for _ in range(3):
+            fn()
+    rates = {name: [] for name in steps}
+    for _ in range(rounds):
+        for name, fn in steps.items():
+            time.sleep(pause)
+            rates[name] += alternate({name: fn}, batch_size, rounds=1, iters=iters, warmup=0)[name]
+    return rates
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=9, help="A B rounds (default 9)")
+    parser.add_argument("--iters", type=int, default=10, help="training steps per block (default 10)")
+    parser.add_argument("--pause", type=float, default=0.3, help="seconds of rest before each block (default 0.3)")
+    parser.add_argument("--rule", choices=("sgd", "sgd_momentum"), default="sgd")
+    args = parser.parse_args(argv)
+
+    threads = blas_threads()
+    torch = setup_torch(threads)
+    print(f"NumPy {np.__version__}, {blas_description()}")
+    print(f"matmul 2048x2048 float32: {matmul_gflops():.0f} GFLOP/s")
+    if torch is not None:
+        print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads")
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((BATCH, 3, 32, 32)).astype(np.float32)
+    y = rng.integers(10, size=BATCH)
+    np.random.seed(0)
+    model = ConvNet(input_dim=(3, 32, 32), blocks=(32, "pool", 64, "pool"), filter_size=3, hidden_dims=(),
+                    num_classes=10, weight_scale="he", dtype=np.float32)
+    steps = {"layerwise": layerwise_step(model, getattr(optim, args.rule), X, y, LR)}
+    if torch is not None:
+        net = torch_network(torch, model)
+        ours = model.loss(X, y)[0]
+        theirs = torch.nn.functional.cross_entropy(net(torch.from_numpy(X)), torch.from_numpy(y)).item()
+        print(f"same network check: initial loss {ours:.6f} (layerwise) vs {theirs:.6f} (PyTorch)")
+        steps["pytorch"] = torch_step(torch, net, args.rule, X, y, LR)
+
+    rates = alternate_with_pause(steps, BATCH, args.rounds, args.iters, args.pause)
+    title = TITLE.format(rule=args.rule)
+    if torch is None:
+        print(title, {k: f"{statistics.median(v):.0f} images/s" for k, v in rates.items()})
+        return
+    ratio = report(title, rates)
+    print(f"  target (SPEC 12): >= 0.5x PyTorch -> {'met' if ratio >= 0.5 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

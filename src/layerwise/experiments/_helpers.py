@@ -1,0 +1,172 @@
+"""Pieces shared by the classic experiments: options, data, one Solver run, tables, plots, results.
+
+Each experiment builds models from :mod:`layerwise.classifiers` and trains
+them with :class:`~layerwise.solver.Solver`; nothing here is a training loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..fileio import atomic_write_bytes
+from ..solver import DivergenceError, Solver
+
+DATASETS = ("digits", "cifar10")
+
+
+def experiment_parser(name: str, doc: str, default_dataset: str = "digits") -> argparse.ArgumentParser:
+    """The options every classic experiment takes: --dataset, --data-root, --out, --seed, --quick."""
+    parser = argparse.ArgumentParser(prog=f"layerwise experiment {name}", description=doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", choices=DATASETS, default=default_dataset,
+                        help=f"digits (embedded, offline) or cifar10 (from $LAYERWISE_DATA); default {default_dataset}")
+    parser.add_argument("--data-root", default=None, help="data folder (default: $LAYERWISE_DATA)")
+    parser.add_argument("--out", default=f"results/{name}", help="folder for the PNG plots and results.json")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the weights and of the minibatches")
+    parser.add_argument("--quick", action="store_true", help="a smoke test: fewer settings and epochs")
+    return parser
+
+
+def load_data(dataset: str, data_root=None, num_training=None, seed: int = 0) -> dict:
+    """``X_train, y_train, X_val, y_val, X_test, y_test`` (NCHW float32, mean-subtracted) and ``class_names``.
+
+    ``num_training`` keeps only the first that many training images (the
+    digits are shuffled with ``seed`` first; CIFAR-10 keeps its course order).
+    """
+    from ..data import get_CIFAR10_data, load_digits_data
+
+    if dataset == "digits":
+        data = load_digits_data(seed=seed)
+        if num_training is not None:
+            if not 0 < num_training <= len(data["y_train"]):
+                raise ValueError(f"num_training must be in 1..{len(data['y_train'])} for digits, got {num_training}")
+            data["X_train"], data["y_train"] = data["X_train"][:num_training], data["y_train"][:num_training]
+        return data
+    if dataset == "cifar10":
+        return get_CIFAR10_data(root=data_root, num_training=num_training or 49000)
+    raise ValueError(f"dataset must be one of {', '.join(DATASETS)}; got {dataset!r}")
+
+
+def dims(data: dict) -> dict:
+    """``input_dim`` and ``num_classes`` of a data dict, as keyword arguments of the models."""
+    return {"input_dim": int(np.prod(data["X_train"].shape[1:])), "num_classes": len(data["class_names"])}
+
+
+def build(model_class, seed: int, *args, **kwargs):
+    """``model_class(*args, **kwargs)`` with its weights drawn after ``np.random.seed(seed)``."""
+    np.random.seed(seed)
+    return model_class(*args, **kwargs)
+
+
+def train(model, data: dict, seed: int = 0, **solver_kwargs):
+    """Train ``model`` with a quiet :class:`Solver`; returns ``(solver, seconds, diverged)``.
+
+    A run whose loss becomes NaN/inf stops there (``diverged=True``); its
+    histories up to that point stay on the solver.  Sweeps over weight scales
+    and learning rates hit such runs on purpose.
+    """
+    solver = Solver(model, data, seed=seed, verbose=False, **solver_kwargs)
+    start = time.perf_counter()
+    diverged = False
+    with np.errstate(over="ignore", invalid="ignore"):   # a diverging run overflows before the loss check
+        try:
+            solver.train()
+        except DivergenceError:
+            diverged = True
+    return solver, time.perf_counter() - start, diverged
+
+
+def accuracy(model, X, y, batch_size: int = 500) -> float:
+    """Fraction of ``X`` the model classifies as ``y`` (test mode, all examples)."""
+    correct = 0
+    for i in range(0, len(X), batch_size):
+        correct += int(np.count_nonzero(np.argmax(model.loss(X[i:i + batch_size]), axis=1) == y[i:i + batch_size]))
+    return correct / len(X)
+
+
+def print_table(headers, rows) -> None:
+    """Print ``rows`` (lists of values) under ``headers``, columns aligned; floats with 4 decimals."""
+    def cell(v):
+        if isinstance(v, float):
+            return "nan" if v != v else f"{v:.4f}" if abs(v) < 1e4 else f"{v:.3g}"
+        return str(v)
+    text = [[cell(v) for v in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in text)) for i, h in enumerate(headers)]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
+    for row in text:
+        print("  ".join(v.rjust(w) for v, w in zip(row, widths)))
+
+
+def plot_histories(histories: dict, path, ylabel: str, xlabel: str = "iteration", smooth: int = 1) -> str:
+    """One line per run (``{name: values}``), via :func:`layerwise.vis.plot_comparison`."""
+    from ..vis import plot_comparison
+    return plot_comparison(histories, path, ylabel=ylabel, xlabel=xlabel, smooth=smooth)
+
+
+def plot_panels(panels: dict, path, xlabel: str, logx: bool = True, title: str | None = None) -> str:
+    """Side-by-side panels ``{ylabel: {line name: (xs, ys)}}``, e.g. final accuracy vs weight scale."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as exc:
+        raise ImportError("plots need matplotlib: pip install matplotlib (or 'layerwise[tools]')") from exc
+    fig = Figure(figsize=(4.5 * len(panels), 4), layout="constrained")
+    for ax, (ylabel, lines) in zip(fig.subplots(1, len(panels), squeeze=False)[0], panels.items()):
+        for name, (xs, ys) in lines.items():
+            ax.plot(xs, ys, "-o", markersize=4, label=str(name))
+        if logx:
+            ax.set_xscale("log")
+        ax.set(xlabel=xlabel, ylabel=ylabel)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return _save_png(fig, path)
+
+
+def plot_heatmaps(grids: dict, path, xs, ys, xlabel: str, ylabel: str, title: str | None = None) -> str:
+    """One heat map per ``{name: values (len(ys), len(xs))}``, cells annotated; NaN cells marked 'div'."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as exc:
+        raise ImportError("plots need matplotlib: pip install matplotlib (or 'layerwise[tools]')") from exc
+    fig = Figure(figsize=(0.7 * len(xs) * len(grids) + 2, 0.55 * len(ys) + 1.8), layout="constrained")
+    axes = fig.subplots(1, len(grids), squeeze=False)[0]
+    for ax, (name, grid) in zip(axes, grids.items()):
+        grid = np.asarray(grid, dtype=np.float64)
+        image = ax.imshow(np.nan_to_num(grid, nan=0.0), vmin=0, vmax=1, cmap="viridis", origin="lower", aspect="auto")
+        for (i, j), v in np.ndenumerate(grid):
+            ax.text(j, i, "div" if np.isnan(v) else f"{v:.2f}", ha="center", va="center", fontsize=7,
+                    color="white" if np.isnan(v) or v < 0.6 else "black")
+        ax.set_xticks(range(len(xs)), [f"{x:.0e}" for x in xs], rotation=45, fontsize=7)
+        ax.set_yticks(range(len(ys)), [f"{y:.0e}" for y in ys], fontsize=7)
+        ax.set(xlabel=xlabel, ylabel=ylabel, title=str(name))
+    fig.colorbar(image, ax=list(axes), shrink=0.8)
+    if title:
+        fig.suptitle(title)
+    return _save_png(fig, path)
+
+
+def _save_png(fig, path) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    return str(atomic_write_bytes(path, buffer.getvalue(), fsync=False))
+
+
+def write_results(out: Path, results: dict) -> Path:
+    """``out/results.json`` (atomically): every number the experiment printed."""
+    def plain(v):
+        if isinstance(v, dict):
+            return {str(k): plain(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple, np.ndarray)):
+            return [plain(x) for x in v]
+        if isinstance(v, (np.generic, float)):
+            v = float(v) if not isinstance(v, np.integer) else int(v)
+            return None if isinstance(v, float) and not np.isfinite(v) else v
+        return v
+    return atomic_write_bytes(Path(out) / "results.json", (json.dumps(plain(results), indent=2) + "\n").encode())

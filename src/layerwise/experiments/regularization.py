@@ -1,0 +1,250 @@
+"""Weight decay vs L2 (SGD and Adam) and L1 vs L2 with the module API, after a TinyNet baseline.
+
+    layerwise experiment regularization [--dataset cifar10|cifar100] [--data-root DIR] [--out DIR] [--quick]
+
+Reproduces the regularization runs of the course that assembles networks
+from layer objects: a TinyNet-style MLP (``flatten - fc1 - gelu - fc2``)
+trained with ``train_net``; then
+
+- weight decay ``theta <- theta - lr*grad - wd*theta`` vs an L2 penalty
+  ``lam * sum(theta**2)`` with ``lam = wd / (2*lr)``: the same updates for SGD
+  (the curves coincide), different ones for Adam (its step divides the
+  penalty's gradient by ``sqrt(v)``);
+- L1 (``lam * sum|theta|``) vs L2 vs no penalty, with the distribution of the
+  first layer's weights (L1 drives many of them to zero).
+
+The data set is CIFAR-100 with its 20 superclasses when its archive is in
+the data root, else CIFAR-10.  Each figure is written as a PNG under ``--out``
+and printed with the wall time of the runs behind it; ``results.json`` holds
+every run's accuracies.  Targets for the baseline: >= 50% validation accuracy
+on CIFAR-10, >= 35% on the CIFAR-100 superclasses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import nn
+from ..fileio import atomic_open
+
+TARGETS = {"cifar10": 0.50, "cifar100": 0.35}
+_CIFAR100_FILES = ("cifar-100-python.tar.gz", "cifar-100-python", "cifar-100-matlab.tar.gz", "cifar-100-matlab")
+
+
+def pick_dataset(name, data_root=None):
+    """``name`` itself, or for ``'auto'``: cifar100 if its files are in the data root, else cifar10."""
+    if name != "auto":
+        return name
+    from ..data.paths import resolve_data_root
+
+    root = resolve_data_root(data_root)
+    return "cifar100" if any((root / f).exists() for f in _CIFAR100_FILES) else "cifar10"
+
+
+def load_data(dataset, data_root=None, quick=False):
+    """``(data_dict, num_classes)`` for ``train_net``: images ``(N, 32, 32, 3)`` float32 of about unit scale.
+
+    CIFAR-10 comes from ``get_CIFAR10_data`` (mean-subtracted, ``(N, 3, 32, 32)``), is
+    transposed to channels-last and divided by the training set's pixel standard
+    deviation; CIFAR-100 (20 superclasses) from ``CIFAR100_data``, already standardized.
+    ``quick`` keeps 2,000 training and 500 validation images.
+    """
+    from ..data import CIFAR100_data, get_CIFAR10_data
+
+    n_train, n_val = (2000, 500) if quick else (None, None)
+    if dataset == "cifar10":
+        raw = get_CIFAR10_data(root=data_root, num_training=n_train or 49000, num_validation=n_val or 1000)
+        scale = np.float32(1.0 / raw["X_train"].std())
+        splits = {}
+        for split in ("train", "val", "test"):
+            X = np.ascontiguousarray(raw[f"X_{split}"].transpose(0, 2, 3, 1))
+            X *= scale
+            splits[split] = (X, raw[f"y_{split}"])
+        return {f"data_{s}": splits[s] for s in splits}, 10
+    if dataset == "cifar100":
+        raw = CIFAR100_data(root=data_root)
+        data = {f"data_{s}": (raw[f"data_{s}"], raw[f"labels_{s}"]) for s in ("train", "val", "test")}
+        if quick:
+            data["data_train"] = tuple(a[:n_train] for a in data["data_train"])
+            data["data_val"] = tuple(a[:n_val] for a in data["data_val"])
+        return data, 20
+    raise ValueError(f"unknown dataset {dataset!r}; expected cifar10, cifar100 or auto")
+
+
+def _train(data, num_classes, make_optimizer, epochs, batch_size, hidden_dim, seed, **train_kwargs):
+    """Build a TinyNet, train it with ``train_net``; return its histories, model and wall time."""
+    nn.reset_seed(seed)  # same initial weights and the same minibatches in every run
+    model = nn.TinyNet(input_dim=int(np.prod(data["data_train"][0].shape[1:])), hidden_dim=hidden_dim,
+                       num_classes=num_classes)
+    start = time.perf_counter()
+    _, loss_hist, train_acc, val_acc = nn.train_net(data, model, nn.cross_entropy(), make_optimizer(model),
+                                                    batch_size, epochs, **train_kwargs)
+    return {"loss": loss_hist, "train_acc": train_acc, "val_acc": val_acc, "model": model,
+            "seconds": time.perf_counter() - start}
+
+
+def run_experiment(data, num_classes, out, epochs=10, baseline_epochs=20, batch_size=128, hidden_dim=512,
+                   seed=0, dataset="cifar10", log=print):
+    """All runs and figures; returns the summary written to ``out/results.json``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    iters_per_epoch = max(data["data_train"][0].shape[0] // batch_size, 1)
+    decay = dict(lr_decay=0.9, lr_decay_every=iters_per_epoch)  # x0.9 per epoch
+    summary = {"dataset": dataset, "num_train": int(data["data_train"][0].shape[0]), "runs": {}, "figures": {}}
+
+    def record(name, run):
+        summary["runs"][name] = {"best_val_acc": max(run["val_acc"]), "final_val_acc": run["val_acc"][-1],
+                                 "final_train_acc": run["train_acc"][-1], "seconds": round(run["seconds"], 1)}
+        log(f"  {name:24s} best val {max(run['val_acc']):.4f}  final train {run['train_acc'][-1]:.4f}  "
+            f"({run['seconds']:.1f} s)")
+
+    def figure(name, runs, what, ylabel, xlabel, smooth=1):
+        """Plot history ``what`` of each run; print the figure with the wall time of its runs."""
+        if what == "both":  # one run: its training and validation accuracy
+            (key, run), = runs.items()
+            histories = {f"{key} train": run["train_acc"], f"{key} val": run["val_acc"]}
+        else:
+            histories = {k: r[what] for k, r in runs.items()}
+        path = _plot(histories, out / f"{name}.png", ylabel, xlabel, smooth)
+        seconds = sum(r["seconds"] for r in runs.values())
+        summary["figures"][name] = {"path": str(path), "seconds": round(seconds, 1)}
+        log(f"figure {path}  ({len(runs)} run(s), {seconds:.1f} s of training)")
+
+    # 1. The baseline: TinyNet with Adam.
+    log(f"== TinyNet baseline ({dataset}, {num_classes} classes, {baseline_epochs} epochs) ==")
+    base = _train(data, num_classes, lambda m: nn.Adam(m.net, lr=1e-3), baseline_epochs, batch_size, hidden_dim,
+                  seed, **decay)
+    record("baseline_adam", base)
+    target = TARGETS.get(dataset)
+    if target is not None:
+        summary["baseline_target"] = target
+        log(f"  target: val >= {target:.2f} -> {'reached' if max(base['val_acc']) >= target else 'NOT reached'}")
+    figure("baseline_accuracy", {"TinyNet": base}, "both", "accuracy", "epoch")
+
+    # 2. Weight decay vs L2, with lam = wd / (2 lr) so that SGD's updates coincide.
+    for opt_name, cls, lr, wd in (("sgd", nn.SGD, 1e-2, 1e-4), ("adam", nn.Adam, 1e-3, 1e-4)):
+        lam = wd / (2 * lr)
+        log(f"== weight decay {wd:g} vs L2 lambda {lam:g} with {opt_name} (lr {lr:g}) ==")
+        runs = {
+            f"{opt_name} weight_decay={wd:g}": _train(data, num_classes,
+                                                      lambda m: cls(m.net, lr=lr, weight_decay=wd),
+                                                      epochs, batch_size, hidden_dim, seed, **decay),
+            f"{opt_name} L2 lambda={lam:g}": _train(data, num_classes, lambda m: cls(m.net, lr=lr), epochs,
+                                                    batch_size, hidden_dim, seed, regularization="l2",
+                                                    reg_lambda=lam, **decay),
+        }
+        for name, run in runs.items():
+            record(name, run)
+        a, b = (r["model"].params["fc1_w"] for r in runs.values())
+        gap = float(np.abs(a - b).max())
+        summary[f"{opt_name}_max_weight_difference"] = gap
+        log(f"  largest difference between the two runs' fc1 weights: {gap:.3g}")
+        figure(f"weight_decay_vs_l2_{opt_name}_val_acc", runs, "val_acc", "validation accuracy", "epoch")
+        figure(f"weight_decay_vs_l2_{opt_name}_train_acc", runs, "train_acc", "training accuracy", "epoch")
+
+    # 3. L1 vs L2 vs none (Adam).
+    log("== L1 vs L2 (adam) ==")
+    settings = {"none": ("none", 0.0), "L1 lambda=1e-4": ("l1", 1e-4), "L2 lambda=1e-3": ("l2", 1e-3)}
+    runs = {name: _train(data, num_classes, lambda m: nn.Adam(m.net, lr=1e-3), epochs, batch_size, hidden_dim,
+                         seed, regularization=reg, reg_lambda=lam, **decay)
+            for name, (reg, lam) in settings.items()}
+    for name, run in runs.items():
+        record(name, run)
+        w = run["model"].params["fc1_w"]
+        small = float(np.mean(np.abs(w) < 1e-3))
+        summary["runs"][name]["fc1_fraction_below_1e-3"] = small
+        log(f"  {name:24s} fc1 weights with |w| < 1e-3: {100 * small:.1f}%")
+    figure("l1_vs_l2_val_acc", runs, "val_acc", "validation accuracy", "epoch")
+    figure("l1_vs_l2_loss", runs, "loss", "training loss (with penalty)", "iteration",
+           smooth=max(1, min(50, iters_per_epoch)))
+    path = _plot_weight_histograms({k: r["model"].params["fc1_w"] for k, r in runs.items()},
+                                   out / "l1_vs_l2_fc1_weights.png")
+    summary["figures"]["l1_vs_l2_fc1_weights"] = {"path": str(path),
+                                                  "seconds": round(sum(r["seconds"] for r in runs.values()), 1)}
+    log(f"figure {path}  (fc1 weights of the {len(runs)} runs above)")
+
+    with atomic_open(out / "results.json", "w") as f:
+        json.dump(summary, f, indent=1)
+    return summary
+
+
+def _pyplot():
+    try:
+        import matplotlib
+    except ImportError as exc:  # optional dependency
+        raise ImportError("the regularization experiment draws its figures with matplotlib; "
+                          "install it with: pip install matplotlib") from exc
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _plot(histories, path, ylabel, xlabel, smooth=1):
+    try:
+        from ..vis import plot_comparison
+    except ImportError:
+        plot_comparison = None
+    if plot_comparison is not None:
+        plot_comparison(histories, path, ylabel, xlabel=xlabel, smooth=smooth)
+        return Path(path)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name, values in histories.items():
+        values = np.asarray(values, dtype=np.float64)
+        if smooth > 1 and len(values) >= smooth:
+            values = np.convolve(values, np.ones(smooth) / smooth, mode="valid")
+        ax.plot(values, label=name)
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    ax.legend()
+    with atomic_open(path) as f:
+        fig.savefig(f, format="png", dpi=100)
+    plt.close(fig)
+    return Path(path)
+
+
+def _plot_weight_histograms(weights, path):
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(weights), figsize=(4 * len(weights), 3.5), sharex=True)
+    limit = max(float(np.abs(w).max()) for w in weights.values())
+    for ax, (name, w) in zip(np.atleast_1d(axes), weights.items()):
+        ax.hist(w.ravel(), bins=101, range=(-limit, limit), log=True)
+        ax.set(title=name, xlabel="fc1 weight")
+    fig.tight_layout()
+    with atomic_open(path) as f:
+        fig.savefig(f, format="png", dpi=100)
+    plt.close(fig)
+    return Path(path)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="layerwise experiment regularization", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", choices=("auto", "cifar10", "cifar100"), default="auto",
+                        help="default: cifar100 if its archive is in the data root, else cifar10")
+    parser.add_argument("--data-root", default=None, help="folder holding the CIFAR archives "
+                        "(default $LAYERWISE_DATA, else ~/.cache/layerwise)")
+    parser.add_argument("--out", default="results/regularization")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", action="store_true",
+                        help="2,000 training images, 2 epochs per run (a smoke test, not the real figures)")
+    args = parser.parse_args(argv)
+
+    from ..data.paths import DataFileError
+
+    dataset = pick_dataset(args.dataset, args.data_root)
+    try:
+        data, num_classes = load_data(dataset, args.data_root, args.quick)
+    except (FileNotFoundError, DataFileError) as exc:
+        print(f"layerwise experiment regularization: cannot load {dataset}: {exc}")
+        return 2
+    epochs = dict(epochs=2, baseline_epochs=2) if args.quick else {}
+    start = time.perf_counter()
+    summary = run_experiment(data, num_classes, args.out, seed=args.seed, dataset=dataset, **epochs)
+    print(f"\nbaseline best val {summary['runs']['baseline_adam']['best_val_acc']:.4f} on {dataset}; "
+          f"all runs and figures in {time.perf_counter() - start:.0f} s; summary in {Path(args.out) / 'results.json'}")
+    return 0
