@@ -15,7 +15,8 @@ def rng():
 
 def distinct(rng, shape, gap=0.01):
     """Random values at least ``gap`` apart: no ties in a max, and no max flips under a 1e-5 step."""
-    return rng.permutation(int(np.prod(shape))).reshape(shape) * gap - 0.5 * gap * np.prod(shape) / 2
+    size = int(np.prod(shape))
+    return (rng.permutation(size).reshape(shape) - size / 2) * gap
 
 
 def close32(a, b):

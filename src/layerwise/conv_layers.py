@@ -314,19 +314,24 @@ def _pad_chwn(x, pad, dtype, ws=None):
     return xp
 
 
-def im2col_chwn(xp, HH, WW, stride, Ho, Wo, ws=None):
+def im2col_chwn(xp, HH, WW, stride, Ho, Wo, ws=None, ones_row=False):
     """Unfold a padded xp: (C, Hp, Wp, N) into cols: (C * HH * WW, Ho * Wo * N).
 
     ``cols[(c, u, v), (i, j, n)] = xp[c, i*stride + u, j*stride + v, n]``, so
     ``w.reshape(F, -1) @ cols`` is the convolution, already in (F, Ho, Wo, N)
-    order.  One strided view, one contiguous copy.
+    order.  One strided view, one contiguous copy.  ``ones_row=True`` appends
+    a row of ones (cols is then (C * HH * WW + 1, Ho * Wo * N)), the input
+    that a bias multiplies.
     """
     C, Hp, Wp, N = xp.shape
+    K, M = C * HH * WW, Ho * Wo * N
     sc, sh, sw, sn = xp.strides
     windows = as_strided(xp, (C, HH, WW, Ho, Wo, N), (sc, sh, sw, stride * sh, stride * sw, sn), writeable=False)
-    cols = _empty(ws, "cols", (C, HH, WW, Ho, Wo, N), xp.dtype)
-    np.copyto(cols, windows)
-    return cols.reshape(C * HH * WW, Ho * Wo * N)
+    cols = _empty(ws, "cols", (K + ones_row, M), xp.dtype)
+    np.copyto(cols[:K].reshape(C, HH, WW, Ho, Wo, N), windows)
+    if ones_row:
+        cols[K] = 1
+    return cols
 
 
 def col2im_chwn(cols, xp_shape, HH, WW, stride, Ho, Wo, ws=None):
@@ -354,7 +359,10 @@ def col2im_chwn(cols, xp_shape, HH, WW, stride, Ho, Wo, ws=None):
 def conv_forward_chwn(x, w, b, conv_param, ws=None):
     """Convolution on x: (C, H, W, N) as one GEMM over the whole batch.
 
-    w: (F, C, HH, WW); b: (F,).  ``out = w.reshape(F, -1) @ im2col(xpad) + b``.
+    w: (F, C, HH, WW); b: (F,).  ``out = w.reshape(F, -1) @ im2col(xpad) + b``,
+    computed as ``[w | b] @ [im2col(xpad); 1]``: the bias rides in the GEMM
+    instead of costing a pass over the output, and the backward GEMM for dw
+    yields db as well.
     Returns out: (F, Ho, Wo, N) (C-contiguous) and a cache.  x may be any
     strided view (a transposed NCHW array, another dtype): it is copied once
     into the padded buffer.  ``ws``: an optional ``Workspace`` for the
@@ -367,9 +375,9 @@ def conv_forward_chwn(x, w, b, conv_param, ws=None):
     F, _, HH, WW = w.shape
     dtype = np.result_type(x, w)
     xp = _pad_chwn(x, pad, dtype, ws) if pad or x.dtype != dtype else x
-    cols = im2col_chwn(xp, HH, WW, stride, Ho, Wo, ws)
-    out = np.matmul(w.reshape(F, -1), cols, out=_empty(ws, "out", (F, Ho * Wo * N), dtype))
-    out += b.reshape(F, 1)
+    cols = im2col_chwn(xp, HH, WW, stride, Ho, Wo, ws, ones_row=True)
+    wb = np.concatenate([w.reshape(F, -1), b.reshape(F, 1)], axis=1).astype(dtype, copy=False)
+    out = np.matmul(wb, cols, out=_empty(ws, "out", (F, Ho * Wo * N), dtype))
     return out.reshape(F, Ho, Wo, N), (cols, w, (C, H, W, N), stride, pad, Ho, Wo, ws)
 
 
@@ -377,7 +385,7 @@ def conv_backward_chwn(dout, cache, compute_dx=True):
     """Backward pass of ``conv_forward_chwn``.
 
     dout: (F, Ho, Wo, N).  With ``D = dout.reshape(F, -1)``:
-    ``dw = D @ cols.T``, ``db = D.sum(1)``, ``dx = col2im(w.reshape(F, -1).T @ D)``.
+    ``[dw | db] = D @ [cols; 1].T`` and ``dx = col2im(w.reshape(F, -1).T @ D)``.
     Returns dx: (C, H, W, N) (None when ``compute_dx`` is False: the first
     layer of a network never needs it), dw: (F, C, HH, WW), db: (F,).
     """
@@ -388,12 +396,14 @@ def conv_backward_chwn(dout, cache, compute_dx=True):
         raise ValueError(f"conv_backward: dout must have the shape of the forward output {(F, Ho, Wo, N)} "
                          f"(layout (F, Ho, Wo, N)), got {dout.shape}")
     d2 = dout.reshape(F, Ho * Wo * N)
-    w2 = w.reshape(F, -1)
-    dw = (cols @ d2.T).T.reshape(w.shape)  # this operand order runs faster in OpenBLAS than d2 @ cols.T
-    db = d2.sum(axis=1)
+    K = C * HH * WW
+    dwb = cols @ d2.T          # (K + 1, F); this operand order runs faster in OpenBLAS than d2 @ cols.T
+    dw = dwb[:K].T.reshape(w.shape)
+    db = dwb[K].copy()
     if not compute_dx:
         return None, dw, db
-    dcols = np.matmul(w2.T, d2, out=_empty(ws, "dcols", cols.shape, np.result_type(w, dout), transient=True))
+    dcols = np.matmul(w.reshape(F, K).T, d2, out=_empty(ws, "dcols", (K, Ho * Wo * N), np.result_type(w, dout),
+                                                          transient=True))
     dxp = col2im_chwn(dcols, (C, H + 2 * pad, W + 2 * pad, N), HH, WW, stride, Ho, Wo, ws)
     return dxp[:, pad:pad + H, pad:pad + W], dw, db
 

@@ -58,7 +58,10 @@ def _conv_weight(F, C, k, weight_scale, dtype):
 
 
 class ConvNet:
-    """``{conv - [spatial batchnorm] - relu - [2x2 max pool]} x M - {affine - [batchnorm] - relu - [dropout]} x K - affine - softmax``.
+    """A configurable convolutional network, the library's fast CNN::
+
+        {conv - [spatial batchnorm] - relu - [2x2 max pool]} x M
+            - {affine - [batchnorm] - relu - [dropout]} x K - affine - softmax
 
     blocks: the convolutional part in order; an int is a ``filter_size`` x
     ``filter_size`` convolution with that many filters ('same' padding
@@ -108,7 +111,7 @@ class ConvNet:
         pad = (filter_size - 1) // 2
         self._conv_param = {"stride": 1, "pad": pad}
         C, H, W = self.input_dim
-        # Forward program: ('conv', i) ('bn', i) ('relu',) ('pool', fuse_relu) ('affine', i) ...
+        # The convolutional part as a program of ops: ('conv', i), ('bn', i), ('relu',), ('pool', fuse_relu).
         self._ops = []
         layer = 0
         blocks = list(blocks)
@@ -172,8 +175,6 @@ class ConvNet:
         if X.ndim != 4 or X.shape[1:] != self.input_dim:
             raise ValueError(f"{type(self).__name__}.loss: X must have shape (N, {', '.join(map(str, self.input_dim))})"
                              f" (N, C, H, W), got {X.shape}")
-        if not np.issubdtype(X.dtype, np.floating):
-            X = X.astype(self.dtype)
         return X.astype(self.dtype, copy=False)
 
     def loss(self, X, y=None):

@@ -91,7 +91,7 @@ def accuracy(model, X, y, batch_size: int = 500) -> float:
 
 
 def print_table(headers, rows) -> None:
-    """Print ``rows`` (lists of values) under ``headers``, columns aligned; floats with 4 decimals."""
+    """Print ``rows`` (lists of values) under ``headers``: text left-aligned, numbers right-aligned (4 decimals)."""
     def cell(v):
         if isinstance(v, float):
             return "nan" if v != v else f"{v:.4f}" if abs(v) < 1e4 else f"{v:.3g}"
@@ -99,18 +99,23 @@ def print_table(headers, rows) -> None:
     text = [[cell(v) for v in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in text)) for i, h in enumerate(headers)]
     print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
-    for row in text:
-        print("  ".join(v.rjust(w) for v, w in zip(row, widths)))
+    for row, values in zip(text, rows):
+        print("  ".join(t.ljust(w) if isinstance(v, str) else t.rjust(w) for t, v, w in zip(row, values, widths)))
 
 
-def plot_histories(histories: dict, path, ylabel: str, xlabel: str = "iteration", smooth: int = 1) -> str:
+def plot_histories(histories: dict, path, ylabel: str, xlabel: str = "iteration", smooth: int = 1,
+                   title: str | None = None) -> str:
     """One line per run (``{name: values}``), via :func:`layerwise.vis.plot_comparison`."""
     from ..vis import plot_comparison
-    return plot_comparison(histories, path, ylabel=ylabel, xlabel=xlabel, smooth=smooth)
+    return plot_comparison(histories, path, ylabel=ylabel, xlabel=xlabel, smooth=smooth, title=title)
 
 
-def plot_panels(panels: dict, path, xlabel: str, logx: bool = True, title: str | None = None) -> str:
-    """Side-by-side panels ``{ylabel: {line name: (xs, ys)}}``, e.g. final accuracy vs weight scale."""
+def plot_panels(panels: dict, path, xlabel, logx: bool = True, logy=(), title: str | None = None) -> str:
+    """Side-by-side panels ``{ylabel: {line name: (xs, ys)}}``, e.g. final accuracy vs weight scale.
+
+    ``xlabel`` is one label for every panel or a dict ``{ylabel: xlabel}``;
+    ``logy`` names the panels (their ylabels) drawn with a logarithmic y axis.
+    """
     try:
         from matplotlib.figure import Figure
     except ImportError as exc:
@@ -121,7 +126,9 @@ def plot_panels(panels: dict, path, xlabel: str, logx: bool = True, title: str |
             ax.plot(xs, ys, "-o", markersize=4, label=str(name))
         if logx:
             ax.set_xscale("log")
-        ax.set(xlabel=xlabel, ylabel=ylabel)
+        if ylabel in logy:
+            ax.set_yscale("log")
+        ax.set(xlabel=xlabel.get(ylabel, "") if isinstance(xlabel, dict) else xlabel, ylabel=ylabel)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     if title:

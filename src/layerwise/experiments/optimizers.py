@@ -76,11 +76,13 @@ def main(argv=None) -> int:
     smooth = max(1, min(20, len(next(iter(runs.values()))["solver"].loss_history) // 10))
     paths = [
         h.plot_histories({k: v["solver"].loss_history for k, v in runs.items()}, out / "optimizers_loss.png",
-                         "training loss", smooth=smooth),
+                         "training loss", smooth=smooth, title=f"Training loss ({smooth}-iteration average)"),
         h.plot_histories({k: v["solver"].train_acc_history for k, v in runs.items()},
-                         out / "optimizers_train_acc.png", "training accuracy", xlabel="epoch"),
+                         out / "optimizers_train_acc.png", "training accuracy", xlabel="epoch",
+                         title="Training accuracy by update rule"),
         h.plot_histories({k: v["solver"].val_acc_history for k, v in runs.items()},
-                         out / "optimizers_val_acc.png", "validation accuracy", xlabel="epoch"),
+                         out / "optimizers_val_acc.png", "validation accuracy", xlabel="epoch",
+                         title="Validation accuracy by update rule"),
     ]
     h.write_results(out, {"dataset": args.dataset, "num_epochs": num_epochs, **settings, "runs": results})
     print("wrote " + ", ".join(paths))

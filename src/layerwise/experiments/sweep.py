@@ -1,0 +1,611 @@
+"""Hyperparameter sweeps over TrainConfig keys: random, grid or TPE search with Optuna, resumable.
+
+    layerwise sweep --config SWEEP_FILE [--workers N] [--trials N] [--storage URL] [--ray-address ADDR]
+
+A sweep file (YAML, TOML or JSON) names the runs to try::
+
+    name: digits-adam          # study name and folder (default: the file's name without suffix)
+    out_dir: sweeps            # the sweep writes OUT_DIR/NAME/ (default: sweeps)
+    method: tpe                # random | grid | tpe (Optuna's samplers)
+    trials: 20                 # trials to finish in all (grid: default and maximum, the grid's size)
+    metric: best_val_acc       # what the search maximizes
+    seed: 0                    # seed of the sampler
+    base:                      # TrainConfig keys every trial shares
+      dataset: digits
+      num_epochs: 5
+    search:                    # TrainConfig keys to search, one distribution each
+      learning_rate: {type: loguniform, low: 1.0e-4, high: 1.0e-2}
+      dropout_keep_ratio: {type: uniform, low: 0.5, high: 1.0}
+      batch_size: {type: int, low: 32, high: 256, step: 32}
+      hidden_dims: {type: choice, values: [[64], [128, 64]]}
+
+``uniform`` and ``loguniform`` take ``low < high`` (``num: K`` gives a grid
+search K points from low to high, evenly spaced or log-spaced); ``int`` takes
+``low <= high`` and optionally ``step`` or ``log: true``; ``choice`` takes a
+list of ``values`` (numbers, strings, null or lists).
+
+Every trial is an ordinary training run (:func:`~layerwise.experiments.runs.train_run`)
+whose run directory is ``OUT_DIR/NAME/trial-NNNN``; a trial whose loss
+diverges scores 0.  Trials are recorded in an Optuna study stored in
+``OUT_DIR/NAME/study.db`` (SQLite; ``--storage`` names another database), so
+running the same command again after a stop continues the sweep until
+``trials`` trials have finished.  ``--workers N`` runs N processes on this
+machine, each asking the shared study for its next trial (their BLAS
+libraries limited to one thread each); ``--ray-address`` runs the trials as
+tasks on a Ray cluster, which must be able to reach the storage (a shared
+file system for SQLite, or a database server URL).  At the end the sweep
+prints a table of the trials and the best configuration, written to
+``OUT_DIR/NAME/best_config.json`` for ``layerwise train --config``.
+
+Needs Optuna (``pip install 'layerwise[sweep]'``) and, for ``--ray-address``,
+Ray (``pip install 'layerwise[ray]'``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import difflib
+import io
+import json
+import math
+import os
+import re
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import ConfigError, TrainConfig, config_from_dict
+
+__all__ = ["SweepError", "Dimension", "SweepSpec", "load_sweep", "sweep_from_dict", "run_sweep",
+           "add_parser", "run", "main"]
+
+METHODS = ("random", "grid", "tpe")
+METRICS = ("best_val_acc",)              # all maximized
+_TYPE_KEYS = {"loguniform": {"low", "high", "num"}, "uniform": {"low", "high", "num"},
+              "int": {"low", "high", "step", "log"}, "choice": {"values"}}
+_TOP_KEYS = ("name", "out_dir", "method", "trials", "metric", "seed", "base", "search")
+_RESERVED = ("out_dir", "name")          # set by the sweep for every trial
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_BLAS_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
+                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+_SPEC_ATTR = "layerwise_sweep"           # study user attribute: what the study searches
+
+
+class SweepError(ConfigError):
+    """A sweep file or sweep option is invalid, or the study does not match the sweep file."""
+
+
+# --------------------------------------------------------------------------- the sweep file
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _is_scalar(v) -> bool:
+    return v is None or isinstance(v, (bool, int, float, str))
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One searched TrainConfig key and its distribution."""
+
+    key: str
+    type: str
+    low: float | None = None
+    high: float | None = None
+    step: int | None = None
+    log: bool = False
+    num: int | None = None
+    values: tuple = ()
+
+    @property
+    def encoded(self) -> bool:
+        """Optuna's categorical values are scalars: lists (e.g. hidden_dims) are passed as JSON text."""
+        return self.type == "choice" and not all(_is_scalar(v) for v in self.values)
+
+    def _encode(self, value):
+        return json.dumps(value) if self.encoded else value
+
+    def decode(self, value):
+        """The TrainConfig value of an Optuna parameter value."""
+        return json.loads(value) if self.encoded else value
+
+    def suggest(self, trial):
+        """Ask an Optuna trial for this key's value (decoded)."""
+        if self.type in ("uniform", "loguniform"):
+            return trial.suggest_float(self.key, self.low, self.high, log=self.type == "loguniform")
+        if self.type == "int":
+            return trial.suggest_int(self.key, self.low, self.high, step=self.step or 1, log=self.log)
+        return self.decode(trial.suggest_categorical(self.key, [self._encode(v) for v in self.values]))
+
+    def grid(self) -> list:
+        """The values a grid search tries (as Optuna sees them)."""
+        if self.type == "choice":
+            return [self._encode(v) for v in self.values]
+        if self.type == "int":
+            return list(range(self.low, self.high + 1, self.step or 1))
+        if self.num is None:
+            raise SweepError(f"search: {self.key}: grid search needs a finite set of values: add 'num: K' "
+                             f"(K points from low to high) or use type 'choice' with 'values'")
+        if self.num == 1:
+            return [float(self.low)]
+        if self.type == "loguniform":
+            ratio = (self.high / self.low) ** (1 / (self.num - 1))
+            points = [self.low * ratio ** i for i in range(self.num)]
+        else:
+            points = [self.low + (self.high - self.low) * i / (self.num - 1) for i in range(self.num)]
+        points[-1] = self.high               # exactly, whatever the rounding
+        return [float(p) for p in points]
+
+    def candidates(self) -> list:
+        """Values whose TrainConfig types are checked when the sweep file is read."""
+        if self.type == "choice":
+            return list(self.values)
+        return [self.low, self.high]
+
+
+def _dimension(key: str, spec, where: str) -> Dimension:
+    if not isinstance(spec, dict):
+        raise SweepError(f"{where}: {key}: expected a mapping such as {{type: loguniform, low: 1.0e-4, high: 1.0e-2}}, "
+                         f"got {spec!r}")
+    kind = spec.get("type")
+    if kind not in _TYPE_KEYS:
+        raise SweepError(f"{where}: {key}: type must be one of {', '.join(_TYPE_KEYS)}; got {kind!r}")
+    unknown = sorted(set(spec) - _TYPE_KEYS[kind] - {"type"})
+    if unknown:
+        raise SweepError(f"{where}: {key}: unknown option(s) {', '.join(map(repr, unknown))} for type {kind}; "
+                         f"it takes {', '.join(sorted(_TYPE_KEYS[kind]))}")
+    if kind == "choice":
+        values = spec.get("values")
+        if not isinstance(values, list) or not values:
+            raise SweepError(f"{where}: {key}: choice needs a non-empty list 'values', got {values!r}")
+        return Dimension(key, kind, values=tuple(values))
+
+    missing = [k for k in ("low", "high") if k not in spec]
+    if missing:
+        raise SweepError(f"{where}: {key}: type {kind} needs {' and '.join(missing)}")
+    low, high = spec["low"], spec["high"]
+    for name, value in (("low", low), ("high", high)):
+        if not _is_number(value):
+            hint = " (write numbers without quotes)" if isinstance(value, str) else ""
+            raise SweepError(f"{where}: {key}: {name} must be a number, got {value!r}{hint}")
+    if kind == "int":
+        step, log = spec.get("step"), spec.get("log", False)
+        if not (isinstance(low, int) and isinstance(high, int)) or low > high:
+            raise SweepError(f"{where}: {key}: type int needs integers low <= high, got low={low!r}, high={high!r}")
+        if step is not None and (isinstance(step, bool) or not isinstance(step, int) or step < 1):
+            raise SweepError(f"{where}: {key}: step must be a positive integer, got {step!r}")
+        if not isinstance(log, bool) or (log and (low < 1 or (step or 1) != 1)):
+            raise SweepError(f"{where}: {key}: log must be true or false, and log: true needs low >= 1 and no step; "
+                             f"got log={log!r}, low={low!r}, step={step!r}")
+        return Dimension(key, kind, low=low, high=high, step=step, log=log)
+    if not low < high:
+        raise SweepError(f"{where}: {key}: {kind} needs low < high, got low={low!r}, high={high!r}")
+    if kind == "loguniform" and low <= 0:
+        raise SweepError(f"{where}: {key}: loguniform needs low > 0, got {low!r}")
+    num = spec.get("num")
+    if num is not None and (isinstance(num, bool) or not isinstance(num, int) or num < 1):
+        raise SweepError(f"{where}: {key}: num (grid points) must be a positive integer, got {num!r}")
+    return Dimension(key, kind, low=float(low), high=float(high), num=num)
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A parsed sweep file; see the module docstring for its keys."""
+
+    name: str
+    out_dir: str = "sweeps"
+    method: str = "tpe"
+    trials: int | None = None
+    metric: str = "best_val_acc"
+    seed: int = 0
+    base: dict = dataclasses.field(default_factory=dict)
+    search: tuple = ()
+
+    @property
+    def directory(self) -> Path:
+        return Path(self.out_dir) / self.name
+
+    @property
+    def default_storage(self) -> str:
+        return f"sqlite:///{(self.directory / 'study.db').resolve()}"
+
+    def grid_size(self) -> int:
+        return math.prod(len(d.grid()) for d in self.search)
+
+    def fingerprint(self) -> str:
+        """What defines the study's trials (not how many, nor the sampler's seed): stored with the study."""
+        return json.dumps({"base": self.base, "search": [dataclasses.asdict(d) for d in self.search],
+                           "method": self.method, "metric": self.metric}, sort_keys=True, default=list)
+
+    def trial_config(self, params: dict, **extra) -> TrainConfig:
+        """The TrainConfig of a trial: ``base``, then the searched ``params`` (decoded), then ``extra``."""
+        return config_from_dict({**self.base, **params, **extra})
+
+
+def sweep_from_dict(values, default_name: str = "sweep", where: str = "sweep file") -> SweepSpec:
+    """Validate a sweep mapping; every problem is a one-line :class:`SweepError` naming the key."""
+    if not isinstance(values, dict):
+        raise SweepError(f"{where} must hold a mapping (name, method, trials, base, search, ...), "
+                         f"got {type(values).__name__}")
+    unknown = [k for k in values if k not in _TOP_KEYS]
+    if unknown:
+        close = difflib.get_close_matches(str(unknown[0]), _TOP_KEYS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise SweepError(f"{where}: unknown key {unknown[0]!r}{hint}; known keys: {', '.join(_TOP_KEYS)}")
+
+    name = values.get("name", default_name)
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise SweepError(f"{where}: name must be letters, digits, '.', '_' or '-' (it names a folder), got {name!r}")
+    out_dir = values.get("out_dir", "sweeps")
+    if not isinstance(out_dir, str) or not out_dir:
+        raise SweepError(f"{where}: out_dir must be a folder path, got {out_dir!r}")
+    method = values.get("method", "tpe")
+    if method not in METHODS:
+        raise SweepError(f"{where}: method must be one of {', '.join(METHODS)}; got {method!r}")
+    metric = values.get("metric", "best_val_acc")
+    if metric not in METRICS:
+        raise SweepError(f"{where}: metric must be one of {', '.join(METRICS)} (maximized); got {metric!r}")
+    seed = values.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise SweepError(f"{where}: seed must be a non-negative integer, got {seed!r}")
+    trials = values.get("trials")
+    if trials is not None and (isinstance(trials, bool) or not isinstance(trials, int) or trials < 1):
+        raise SweepError(f"{where}: trials must be a positive integer, got {trials!r}")
+    if trials is None and method != "grid":
+        raise SweepError(f"{where}: trials is required for method {method} (how many trials to run in all)")
+
+    base = values.get("base") or {}
+    if not isinstance(base, dict):
+        raise SweepError(f"{where}: base must be a mapping of TrainConfig keys, got {base!r}")
+    search = values.get("search")
+    if not isinstance(search, dict) or not search:
+        raise SweepError(f"{where}: search must be a non-empty mapping of TrainConfig keys to distributions, "
+                         f"e.g. learning_rate: {{type: loguniform, low: 1.0e-4, high: 1.0e-2}}")
+    for section, keys in (("base", base), ("search", search)):
+        reserved = [k for k in keys if k in _RESERVED]
+        if reserved:
+            raise SweepError(f"{where}: {section}: {reserved[0]!r} is set by the sweep (trials are "
+                             f"OUT_DIR/NAME/trial-NNNN); set out_dir and name at the top level of the sweep file")
+    try:
+        base_config = config_from_dict(base)
+    except ConfigError as exc:
+        raise SweepError(f"{where}: base: {exc}") from None
+    dimensions = tuple(_dimension(str(key), spec, f"{where}: search") for key, spec in search.items())
+    for d in dimensions:                   # every value the search may produce must fit the TrainConfig field
+        for value in d.candidates():
+            try:
+                config_from_dict({d.key: value}, base=base_config)
+            except ConfigError as exc:
+                raise SweepError(f"{where}: search: {d.key}: {exc}") from None
+
+    spec = SweepSpec(name=name, out_dir=out_dir, method=method, trials=trials, metric=metric, seed=seed,
+                     base=dict(base), search=dimensions)
+    if method == "grid":
+        try:
+            spec.grid_size()
+        except SweepError as exc:
+            raise SweepError(f"{where}: {exc}") from None
+    return spec
+
+
+def _yaml_loader():
+    """PyYAML's SafeLoader, also reading ``1e-4`` as a number (YAML 1.1 would read it as text)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+    Loader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$"),
+                                 list("-+0123456789"))
+    return Loader
+
+
+def read_mapping(path):
+    """The contents of a YAML (.yaml/.yml), TOML (.toml) or JSON (.json) file."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"sweep file {path} does not exist")
+    if path.suffix not in (".yaml", ".yml", ".toml", ".json"):
+        raise SweepError(f"sweep file {path} must end in .yaml, .yml, .toml or .json")
+    text = path.read_text()
+    if path.suffix in (".yaml", ".yml"):
+        try:
+            import yaml
+        except ImportError:
+            raise SweepError("reading YAML sweep files needs PyYAML: pip install 'layerwise[tools]' "
+                             "(or write the sweep file as TOML or JSON)") from None
+        errors = (yaml.YAMLError,)
+    else:
+        errors = (ValueError,)               # tomllib.TOMLDecodeError and json.JSONDecodeError are ValueErrors
+    try:
+        if path.suffix == ".toml":
+            import tomllib
+            return tomllib.loads(text)
+        if path.suffix == ".json":
+            return json.loads(text)
+        return yaml.load(text, Loader=_yaml_loader())
+    except errors as exc:
+        first = " ".join(str(exc).split())   # parsers' messages span lines
+        raise SweepError(f"sweep file {path} could not be parsed: {first}") from None
+
+
+def load_sweep(path) -> SweepSpec:
+    """Read and validate a sweep file (its name defaults to the file's stem)."""
+    path = Path(path)
+    return sweep_from_dict(read_mapping(path), default_name=path.stem, where=f"sweep file {path}")
+
+
+# --------------------------------------------------------------------------- running trials
+
+def _import_optuna():
+    try:
+        import optuna
+    except ImportError:
+        raise ImportError("layerwise sweep needs Optuna: pip install 'layerwise[sweep]' "
+                          "(or pip install optuna)") from None
+    optuna.logging.set_verbosity(optuna.logging.WARNING)   # the sweep prints its own lines
+    return optuna
+
+
+@contextlib.contextmanager
+def _stable_enough(optuna):
+    """Heartbeats have been in Optuna since 2.9 but are still flagged experimental."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        yield
+
+
+def _storage(optuna, url: str):
+    """Optuna's RDB storage; heartbeats let a later run mark trials of a killed process as failed."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with _stable_enough(optuna):
+            # SQLite: wait for another worker's write lock instead of failing after 5 s
+            engine = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else None
+            return optuna.storages.RDBStorage(url, engine_kwargs=engine, heartbeat_interval=30, grace_period=90)
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SweepError(f"cannot open the study storage {url}: {first}") from None
+
+
+def _sampler(optuna, spec: SweepSpec, seed: int):
+    if spec.method == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    if spec.method == "grid":
+        return optuna.samplers.GridSampler({d.key: d.grid() for d in spec.search}, seed=seed)
+    return optuna.samplers.TPESampler(seed=seed)
+
+
+def _worker_seed(spec: SweepSpec, worker: int, finished: int) -> int:
+    """Distinct sampler seeds for parallel workers and for each resumption of the sweep."""
+    import numpy as np
+    return int(np.random.SeedSequence([spec.seed, worker, finished]).generate_state(1)[0])
+
+
+def _objective(spec: SweepSpec):
+    from ..solver import DivergenceError
+    from .runs import train_run
+
+    def objective(trial):
+        params = {d.key: d.suggest(trial) for d in spec.search}
+        name = f"trial-{trial.number:04d}"
+        config = spec.trial_config(params, out_dir=str(spec.directory), name=name)
+        start = time.perf_counter()
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):   # the sweep prints one line per trial instead
+                run_dir = train_run(config, verbose=False)
+            value = float(json.loads((run_dir / "summary.json").read_text())[spec.metric])
+        except DivergenceError as exc:
+            run_dir, value = spec.directory / name, 0.0
+            trial.set_user_attr("diverged", str(exc).splitlines()[0])
+        seconds = time.perf_counter() - start
+        trial.set_user_attr("run_dir", str(run_dir))
+        trial.set_user_attr("seconds", seconds)
+        shown = " ".join(f"{k}={_fmt(v)}" for k, v in params.items())
+        note = " (diverged)" if trial.user_attrs.get("diverged") else ""
+        print(f"trial {trial.number:4d}  {spec.metric} {value:.4f}{note}  {seconds:6.1f} s  {shown}", flush=True)
+        return value
+    return objective
+
+
+def _optimize(spec: SweepSpec, storage_url: str, n_trials: int, seed: int) -> int:
+    """Run ``n_trials`` trials of the study in this process (a worker, a Ray task or the sweep itself)."""
+    optuna = _import_optuna()
+    study = optuna.load_study(study_name=spec.name, storage=_storage(optuna, storage_url),
+                              sampler=_sampler(optuna, spec, seed))
+    study.optimize(_objective(spec), n_trials=n_trials)
+    return n_trials
+
+
+@contextlib.contextmanager
+def _one_blas_thread():
+    """Child processes started inside this block use one BLAS/OpenMP thread each (restored afterwards)."""
+    saved = {k: os.environ.get(k) for k in _BLAS_THREAD_VARS}
+    os.environ.update({k: "1" for k in _BLAS_THREAD_VARS})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _run_processes(spec: SweepSpec, storage_url: str, remaining: int, workers: int, finished: int) -> None:
+    import multiprocessing
+    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+
+    shares = [remaining // workers + (i < remaining % workers) for i in range(workers)]
+    # spawn: fresh interpreters that read the thread limits before NumPy loads, and no
+    # database connections inherited from this process.
+    with _one_blas_thread(), ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_optimize, spec, storage_url, n, _worker_seed(spec, i, finished))
+                   for i, n in enumerate(shares) if n]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        for future in done:
+            future.result()                 # re-raise a worker's error here
+
+
+def _run_ray(spec: SweepSpec, storage_url: str, remaining: int, address: str, finished: int) -> None:
+    try:
+        import ray
+    except ImportError:
+        raise ImportError("--ray-address needs Ray: pip install 'layerwise[ray]' (or pip install ray)") from None
+    ray.init(address=address, ignore_reinit_error=True)
+    task = ray.remote(num_cpus=1)(_optimize)          # Ray limits each task to one thread (OMP_NUM_THREADS=1)
+    ray.get([task.remote(spec, storage_url, 1, _worker_seed(spec, i, finished)) for i in range(remaining)])
+
+
+def _open_study(optuna, spec: SweepSpec, storage_url: str):
+    """Create the study, or load it and check that it was created from the same sweep."""
+    study = optuna.create_study(study_name=spec.name, storage=_storage(optuna, storage_url), direction="maximize",
+                                load_if_exists=True)
+    recorded = study.user_attrs.get(_SPEC_ATTR)
+    if recorded is None:
+        study.set_user_attr(_SPEC_ATTR, spec.fingerprint())
+    elif recorded != spec.fingerprint():
+        old, new = json.loads(recorded), json.loads(spec.fingerprint())
+        changed = ", ".join(k for k in new if old.get(k) != new[k])
+        raise SweepError(f"study {spec.name!r} in {storage_url} was created from a different sweep "
+                         f"(changed: {changed}); give the sweep a new name, or delete {spec.directory} to start over")
+    with _stable_enough(optuna):
+        optuna.storages.fail_stale_trials(study)      # trials of a killed sweep stay 'running' otherwise
+    return study
+
+
+def _completed(optuna, study) -> list:
+    return study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+
+
+def run_sweep(spec: SweepSpec, workers: int = 1, trials: int | None = None, storage: str | None = None,
+              ray_address: str | None = None):
+    """Run (or continue) the sweep until ``trials`` (default ``spec.trials``) trials have finished.
+
+    Returns the Optuna study.  Trials already finished in the study's storage
+    count: a stopped sweep resumes where it was.
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise SweepError(f"--workers must be a positive integer, got {workers!r}")
+    if trials is not None and (isinstance(trials, bool) or not isinstance(trials, int) or trials < 1):
+        raise SweepError(f"--trials must be a positive integer, got {trials!r}")
+    optuna = _import_optuna()
+    spec.directory.mkdir(parents=True, exist_ok=True)
+    storage_url = storage or spec.default_storage
+    study = _open_study(optuna, spec, storage_url)
+
+    target = trials or spec.trials
+    if spec.method == "grid":
+        target = min(target or spec.grid_size(), spec.grid_size())
+    finished = len(_completed(optuna, study))
+    remaining = max(target - finished, 0)
+    where = f"on Ray at {ray_address}" if ray_address else f"in {min(workers, remaining) or 1} process(es)"
+    print(f"sweep {spec.name!r} ({spec.method}, maximizing {spec.metric}): {finished} of {target} trials finished; "
+          f"running {remaining} {where}\n  study: {storage_url}\n  runs:  {spec.directory}", flush=True)
+    if remaining:
+        if ray_address:       # tasks run elsewhere, in another working directory
+            absolute = dataclasses.replace(spec, out_dir=str(Path(spec.out_dir).resolve()))
+            _run_ray(absolute, storage_url, remaining, ray_address, finished)
+        elif workers == 1 or remaining == 1:
+            _optimize(spec, storage_url, remaining, _worker_seed(spec, 0, finished))
+        else:
+            _run_processes(spec, storage_url, remaining, min(workers, remaining), finished)
+    study = optuna.load_study(study_name=spec.name, storage=_storage(optuna, storage_url))
+    report(optuna, study, spec)
+    return study
+
+
+# --------------------------------------------------------------------------- the report
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return json.dumps(value) if isinstance(value, (list, dict)) else str(value)
+
+
+def report(optuna, study, spec: SweepSpec) -> None:
+    """Print the table of trials and the best configuration (also written to best_config.json)."""
+    trials = study.get_trials(deepcopy=False)
+    keys = [d.key for d in spec.search]
+    decode = {d.key: d.decode for d in spec.search}
+    rows = []
+    for t in trials:
+        state = t.state.name.lower()
+        if state == "complete" and t.user_attrs.get("diverged"):
+            state = "diverged"
+        value = "" if t.value is None else f"{t.value:.4f}"
+        seconds = t.user_attrs.get("seconds")
+        rows.append([str(t.number), state, value, "" if seconds is None else f"{seconds:.1f}"]
+                    + [_fmt(decode[k](t.params[k])) if k in t.params else "" for k in keys])
+    headers = ["trial", "state", spec.metric, "seconds"] + keys
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    print("\n" + "  ".join(h.ljust(w) for h, w in zip(headers, widths)))
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
+
+    if not _completed(optuna, study):
+        print("no trial has finished yet")
+        return
+    best = study.best_trial
+    config = spec.trial_config({k: decode[k](v) for k, v in best.params.items()})
+    path = spec.directory / "best_config.json"
+    from ..fileio import atomic_write_bytes
+    atomic_write_bytes(path, (json.dumps(dataclasses.asdict(config), indent=2) + "\n").encode())
+    note = "; every finished trial diverged" if best.user_attrs.get("diverged") else ""
+    print(f"\nbest: trial {best.number}, {spec.metric} {best.value:.4f} (run {best.user_attrs.get('run_dir')}){note}")
+    print("  " + " ".join(f"{k}={_fmt(decode[k](v))}" for k, v in best.params.items()))
+    print(f"  rerun it: layerwise train --config {path}")
+
+
+# --------------------------------------------------------------------------- command line
+
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", required=True, metavar="SWEEP_FILE", help="YAML, TOML or JSON sweep file")
+    parser.add_argument("--workers", type=int, default=1, help="parallel worker processes on this machine (default 1)")
+    parser.add_argument("--trials", type=int, default=None, help="trials to finish in all (overrides the file)")
+    parser.add_argument("--storage", default=None,
+                        help="Optuna storage URL (default: sqlite:///OUT_DIR/NAME/study.db)")
+    parser.add_argument("--ray-address", dest="ray_address", default=None,
+                        help="run the trials on this Ray cluster (e.g. auto or ray://host:10001)")
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Add the ``sweep`` command to the ``layerwise`` command line's subparsers."""
+    parser = subparsers.add_parser("sweep", help="hyperparameter search (random, grid or TPE), resumable",
+                                   description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_arguments(parser)
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args) -> int:
+    """Run the sweep ``args`` describe; bad input is one line on stderr and exit status 2."""
+    try:
+        spec = load_sweep(args.config)
+        study = run_sweep(spec, workers=args.workers, trials=args.trials, storage=args.storage,
+                          ray_address=args.ray_address)
+    except (ValueError, FileNotFoundError, ImportError) as exc:
+        print(f"layerwise sweep: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; run the same command again to continue the sweep", file=sys.stderr)
+        return 130
+    complete = [t for t in study.get_trials(deepcopy=False) if t.value is not None]
+    return 0 if complete else 1
+
+
+def main(argv=None) -> int:
+    """``python -m layerwise.experiments.sweep --config SWEEP_FILE ...`` (same as ``layerwise sweep``)."""
+    parser = argparse.ArgumentParser(prog="layerwise sweep", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
