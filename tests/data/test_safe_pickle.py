@@ -77,7 +77,7 @@ def test_os_system_is_refused_and_nothing_runs(tmp_path, protocol):
         # protocol 2 writes Python 2 module names
         (lambda m: _Evil(subprocess.call, ["touch", str(m)]), r"(subprocess|commands)\.call"),
         (lambda m: _Evil(builtins.eval, f"open({str(m)!r}, 'w')"), r"(builtins|__builtin__)\.eval"),
-        (lambda m: _Evil(_touch, str(m)), r"test_safe_pickle\._touch"),
+        (lambda m: _Evil(_touch, str(m)), r"([\w.]*\.)?test_safe_pickle\._touch"),
         (lambda m: _Evil(np.load, str(m)), r"numpy\.load"),
     ],
 )
