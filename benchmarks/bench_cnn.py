@@ -38,17 +38,6 @@ LR = 1e-3
 TITLE = ("(c) CNN conv3x3(3->32)-relu-pool2-conv3x3(32->64)-relu-pool2-affine(4096->10), batch 64, float32, {rule}")
 
 
-def layerwise_step(model, rule, X, y, lr):
-    configs = {name: {"learning_rate": lr, "momentum": 0.9} if rule is optim.sgd_momentum
-               else {"learning_rate": lr} for name in model.params}
-
-    def step():
-        _, grads = model.loss(X, y)
-        for name, w in model.params.items():
-            model.params[name], configs[name] = rule(w, grads[name], configs[name])
-    return step
-
-
 def torch_network(torch, model):
     """The same network in PyTorch, starting from the layerwise model's weights."""
     nn = torch.nn
@@ -63,32 +52,6 @@ def torch_network(torch, model):
         net[7].weight.copy_(torch.from_numpy(np.ascontiguousarray(p["W3"].T)))
         net[7].bias.copy_(torch.from_numpy(p["b3"]))
     return net.train()
-
-
-def torch_step(torch, net, rule, X, y, lr):
-    momentum = 0.9 if rule == "sgd_momentum" else 0.0
-    optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=momentum)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    tX, ty = torch.from_numpy(X), torch.from_numpy(y)
-
-    def step():
-        optimizer.zero_grad(set_to_none=True)
-        loss_fn(net(tX), ty).backward()
-        optimizer.step()
-    return step
-
-
-def alternate_with_pause(steps, batch_size, rounds, iters, pause):
-    """``common.alternate`` one block at a time, sleeping ``pause`` seconds before each block."""
-    for fn in steps.values():
-        for _ in range(3):
-            fn()
-    rates = {name: [] for name in steps}
-    for _ in range(rounds):
-        for name, fn in steps.items():
-            time.sleep(pause)
-            rates[name] += alternate({name: fn}, batch_size, rounds=1, iters=iters, warmup=0)[name]
-    return rates
 
 
 def main(argv=None):
@@ -112,15 +75,17 @@ def main(argv=None):
     np.random.seed(0)
     model = ConvNet(input_dim=(3, 32, 32), blocks=(32, "pool", 64, "pool"), filter_size=3, hidden_dims=(),
                     num_classes=10, weight_scale="he", dtype=np.float32)
-    steps = {"layerwise": layerwise_step(model, getattr(optim, args.rule), X, y, LR)}
+    config = {"learning_rate": LR, "momentum": 0.9} if args.rule == "sgd_momentum" else {"learning_rate": LR}
+    steps = {"layerwise": layerwise_step(model, getattr(optim, args.rule), X, y, config)}
     if torch is not None:
         net = torch_network(torch, model)
         ours = model.loss(X, y)[0]
         theirs = torch.nn.functional.cross_entropy(net(torch.from_numpy(X)), torch.from_numpy(y)).item()
         print(f"same network check: initial loss {ours:.6f} (layerwise) vs {theirs:.6f} (PyTorch)")
-        steps["pytorch"] = torch_step(torch, net, args.rule, X, y, LR)
+        momentum = 0.9 if args.rule == "sgd_momentum" else 0.0
+        steps["pytorch"] = torch_step(torch, net, torch.optim.SGD(net.parameters(), lr=LR, momentum=momentum), X, y)
 
-    rates = alternate_with_pause(steps, BATCH, args.rounds, args.iters, args.pause)
+    rates = alternate(steps, BATCH, rounds=args.rounds, iters=args.iters, pause=args.pause)
     title = TITLE.format(rule=args.rule)
     if torch is None:
         print(title, {k: f"{statistics.median(v):.0f} images/s" for k, v in rates.items()})

@@ -16,32 +16,11 @@ import argparse
 
 import numpy as np
 
-from common import alternate, blas_description, blas_threads, matmul_gflops, report, setup_torch
+from common import (alternate, blas_description, blas_threads, layerwise_step, matmul_gflops, report, setup_torch,
+                    torch_step)
 
 from layerwise import optim
 from layerwise.classifiers import FullyConnectedNet
-
-
-def layerwise_step(model, rule, X, y, lr):
-    configs = {name: {"learning_rate": lr} for name in model.params}
-
-    def step():
-        _, grads = model.loss(X, y)
-        for name, w in model.params.items():
-            model.params[name], configs[name] = rule(w, grads[name], configs[name])
-    return step
-
-
-def torch_step(torch, net, optimizer_cls, X, y, lr):
-    optimizer = optimizer_cls(net.parameters(), lr=lr)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    tX, ty = torch.from_numpy(X), torch.from_numpy(y)
-
-    def step():
-        optimizer.zero_grad(set_to_none=True)
-        loss_fn(net(tX), ty).backward()
-        optimizer.step()
-    return step
 
 
 def torch_mlp(torch, dims, batchnorm):
@@ -68,6 +47,7 @@ def main(argv=None):
     parser.add_argument("--workloads", default="ab", help="which workloads to run (default: ab)")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--iters", type=int, default=20)
+    parser.add_argument("--pause", type=float, default=0.3, help="seconds of rest before each block")
     args = parser.parse_args(argv)
 
     threads = blas_threads()
@@ -86,13 +66,13 @@ def main(argv=None):
         np.random.seed(0)
         model = FullyConnectedNet(w["hidden"], normalization="batchnorm" if w["batchnorm"] else None,
                                   weight_scale="he", dtype=np.float32)
-        steps = {"layerwise": layerwise_step(model, getattr(optim, w["rule"]), X, y, w["lr"])}
+        steps = {"layerwise": layerwise_step(model, getattr(optim, w["rule"]), X, y, {"learning_rate": w["lr"]})}
         if torch is not None:
             torch.manual_seed(0)
             net = torch_mlp(torch, [3072] + w["hidden"] + [10], w["batchnorm"])
             opt_cls = torch.optim.SGD if w["rule"] == "sgd" else torch.optim.Adam
-            steps["pytorch"] = torch_step(torch, net, opt_cls, X, y, w["lr"])
-        rates = alternate(steps, w["batch"], rounds=args.rounds, iters=args.iters)
+            steps["pytorch"] = torch_step(torch, net, opt_cls(net.parameters(), lr=w["lr"]), X, y)
+        rates = alternate(steps, w["batch"], rounds=args.rounds, iters=args.iters, pause=args.pause)
         if torch is not None:
             ratios[key] = report(w["title"], rates)
         else:

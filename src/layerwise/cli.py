@@ -4,6 +4,7 @@
     layerwise evaluate RUN_DIR [--split test]
     layerwise resume RUN_DIR
     layerwise gradcheck
+    layerwise sweep --config SWEEP_FILE [--workers N] [--trials N]
     layerwise experiment NAME [options of that experiment]
     layerwise experiment --list
 
@@ -21,7 +22,7 @@ import sys
 from . import __version__
 
 EXPERIMENTS_PACKAGE = "layerwise.experiments"
-_NOT_EXPERIMENTS = {"config", "runs"}
+_NOT_EXPERIMENTS = {"config", "runs", "sweep"}
 
 
 def _experiments() -> list[str]:
@@ -122,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     experiment.add_argument("--list", action="store_true", help="list the experiments")
     experiment.add_argument("rest", nargs=argparse.REMAINDER, help="options passed to the experiment")
     experiment.set_defaults(func=_cmd_experiment)
+
+    from .experiments.sweep import add_parser as add_sweep_parser
+    add_sweep_parser(sub)
     return parser
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,28 +98,53 @@ def config_from_dict(values: dict, base: TrainConfig | None = None) -> TrainConf
     return config.validate()
 
 
-def load_config(path) -> TrainConfig:
-    """Read a YAML (``.yaml``/``.yml``) or TOML (``.toml``) file into a TrainConfig."""
+def _yaml_loader():
+    """PyYAML's SafeLoader, also reading ``1e-4`` as a number (YAML 1.1 would read it as text)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+    Loader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$"),
+                                 list("-+0123456789"))
+    return Loader
+
+
+def read_mapping(path, what: str = "config file") -> dict:
+    """The mapping in a YAML (.yaml/.yml), TOML (.toml) or JSON (.json) file; one-line errors."""
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"config file {path} does not exist")
+        raise FileNotFoundError(f"{what} {path} does not exist")
+    if path.suffix not in (".yaml", ".yml", ".toml", ".json"):
+        raise ConfigError(f"{what} {path} must end in .yaml, .yml, .toml or .json")
     text = path.read_text()
     if path.suffix in (".yaml", ".yml"):
         try:
             import yaml
-        except ImportError as exc:
-            raise ConfigError("reading YAML configs needs PyYAML: pip install 'layerwise[tools]'") from exc
-        values = yaml.safe_load(text) or {}
-    elif path.suffix == ".toml":
-        import tomllib
-        values = tomllib.loads(text)
-    elif path.suffix == ".json":
-        values = json.loads(text)
+        except ImportError:
+            raise ConfigError(f"reading YAML needs PyYAML: pip install 'layerwise[tools]' "
+                              f"(or write the {what} as TOML or JSON)") from None
+        errors = (yaml.YAMLError,)
     else:
-        raise ConfigError(f"config file {path} must end in .yaml, .yml, .toml or .json")
+        errors = (ValueError,)               # tomllib.TOMLDecodeError and json.JSONDecodeError are ValueErrors
+    try:
+        if path.suffix == ".toml":
+            import tomllib
+            values = tomllib.loads(text)
+        elif path.suffix == ".json":
+            values = json.loads(text)
+        else:
+            values = yaml.load(text, Loader=_yaml_loader())
+    except errors as exc:
+        first = " ".join(str(exc).split())   # parsers' messages span lines
+        raise ConfigError(f"{what} {path} could not be parsed: {first}") from None
     if not isinstance(values, dict):
-        raise ConfigError(f"config file {path} must hold a mapping of keys to values, got {type(values).__name__}")
-    return config_from_dict(values)
+        raise ConfigError(f"{what} {path} must hold a mapping of keys to values, got {type(values).__name__}")
+    return values
+
+
+def load_config(path) -> TrainConfig:
+    """Read a YAML, TOML or JSON file of TrainConfig keys."""
+    return config_from_dict(read_mapping(path))
 
 
 def parse_value(text: str):

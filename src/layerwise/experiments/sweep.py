@@ -58,7 +58,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import ConfigError, TrainConfig, config_from_dict
+from .config import ConfigError, TrainConfig, config_from_dict, read_mapping
 
 __all__ = ["SweepError", "Dimension", "SweepSpec", "load_sweep", "sweep_from_dict", "run_sweep",
            "add_parser", "run", "main"]
@@ -293,50 +293,10 @@ def sweep_from_dict(values, default_name: str = "sweep", where: str = "sweep fil
     return spec
 
 
-def _yaml_loader():
-    """PyYAML's SafeLoader, also reading ``1e-4`` as a number (YAML 1.1 would read it as text)."""
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-    Loader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$"),
-                                 list("-+0123456789"))
-    return Loader
-
-
-def read_mapping(path):
-    """The contents of a YAML (.yaml/.yml), TOML (.toml) or JSON (.json) file."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"sweep file {path} does not exist")
-    if path.suffix not in (".yaml", ".yml", ".toml", ".json"):
-        raise SweepError(f"sweep file {path} must end in .yaml, .yml, .toml or .json")
-    text = path.read_text()
-    if path.suffix in (".yaml", ".yml"):
-        try:
-            import yaml
-        except ImportError:
-            raise SweepError("reading YAML sweep files needs PyYAML: pip install 'layerwise[tools]' "
-                             "(or write the sweep file as TOML or JSON)") from None
-        errors = (yaml.YAMLError,)
-    else:
-        errors = (ValueError,)               # tomllib.TOMLDecodeError and json.JSONDecodeError are ValueErrors
-    try:
-        if path.suffix == ".toml":
-            import tomllib
-            return tomllib.loads(text)
-        if path.suffix == ".json":
-            return json.loads(text)
-        return yaml.load(text, Loader=_yaml_loader())
-    except errors as exc:
-        first = " ".join(str(exc).split())   # parsers' messages span lines
-        raise SweepError(f"sweep file {path} could not be parsed: {first}") from None
-
-
 def load_sweep(path) -> SweepSpec:
     """Read and validate a sweep file (its name defaults to the file's stem)."""
     path = Path(path)
-    return sweep_from_dict(read_mapping(path), default_name=path.stem, where=f"sweep file {path}")
+    return sweep_from_dict(read_mapping(path, "sweep file"), default_name=path.stem, where=f"sweep file {path}")
 
 
 # --------------------------------------------------------------------------- running trials
