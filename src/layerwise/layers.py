@@ -253,16 +253,24 @@ def batchnorm_backward_alt(dout, cache):
     """Closed-form batch normalization backward.
 
     ``dx = inv_std * (dxhat - mean(dxhat) - x_hat * mean(dxhat * x_hat))`` with
-    ``dxhat = dout * gamma`` and means over the batch axis.
+    ``dxhat = dout * gamma`` and means over the batch axis.  Because gamma is
+    constant along that axis, ``mean(dxhat) = gamma * dbeta / N`` and
+    ``mean(dxhat * x_hat) = gamma * dgamma / N``, so
+    ``dx = gamma * inv_std * (dout - dbeta / N - x_hat * dgamma / N)``:
+    the reductions already computed for dgamma and dbeta are reused.
     Returns dx: (N, D), dgamma: (D,), dbeta: (D,).
     """
     mode, x, x_hat, mean, inv_std, gamma = cache
     dbeta = dout.sum(axis=0)
     dgamma = np.sum(dout * x_hat, axis=0)
-    dxhat = dout * gamma
     if mode == "test":
-        return dxhat * inv_std, dgamma, dbeta
-    return _standardize_backward(dxhat, x_hat, inv_std, 0), dgamma, dbeta
+        return dout * (gamma * inv_std), dgamma, dbeta
+    N = dout.shape[0]
+    dx = x_hat * (dgamma / N)
+    np.subtract(dout, dx, out=dx)
+    dx -= dbeta / N
+    dx *= gamma * inv_std
+    return dx, dgamma, dbeta
 
 
 def layernorm_forward(x, gamma, beta, ln_param):

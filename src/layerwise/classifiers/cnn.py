@@ -25,7 +25,7 @@ from ..layers import (
     relu_forward,
     softmax_loss,
 )
-from .fc_net import init_weight
+from .fc_net import add_l2_penalty, init_weight, weight_std
 
 __all__ = ["ConvNet", "ThreeLayerConvNet", "CIFAR10_CONVNET"]
 
@@ -42,19 +42,8 @@ CIFAR10_CONVNET = dict(blocks=(32, 32, "pool", 64, 64, "pool", 128, 128, "pool")
 
 
 def _conv_weight(F, C, k, weight_scale, dtype):
-    """Draw a (F, C, k, k) filter bank from ``np.random.randn``.
-
-    ``weight_scale`` is the standard deviation, ``'he'`` (``sqrt(2 / fan_in)``,
-    fan_in = C k k) or ``'xavier'`` (``sqrt(2 / (fan_in + fan_out))``, fan_out = F k k),
-    the same rules ``init_weight`` applies to affine layers.
-    """
-    if isinstance(weight_scale, str):
-        fan_in, fan_out = C * k * k, F * k * k
-        scales = {"he": np.sqrt(2.0 / fan_in), "xavier": np.sqrt(2.0 / (fan_in + fan_out))}
-        if weight_scale not in scales:
-            raise ValueError(f"weight_scale must be a number, 'he' or 'xavier'; got {weight_scale!r}")
-        weight_scale = scales[weight_scale]
-    return (weight_scale * np.random.randn(F, C, k, k)).astype(dtype)
+    """Draw a (F, C, k, k) filter bank from ``np.random.randn``; fan_in = C k k, fan_out = F k k."""
+    return (weight_std(weight_scale, C * k * k, F * k * k) * np.random.randn(F, C, k, k)).astype(dtype)
 
 
 class ConvNet:
@@ -255,10 +244,7 @@ class ConvNet:
                 dout = cl.max_pool_backward_chwn(dout, cache)
 
         if self.reg:
-            for i in range(1, L + 1):
-                Wi = p[f"W{i}"]
-                loss += 0.5 * self.reg * float(np.vdot(Wi, Wi))
-                grads[f"W{i}"] += self.reg * Wi
+            loss = add_l2_penalty(loss, grads, p, self.reg, [f"W{i}" for i in range(1, L + 1)])
         return loss, grads
 
 

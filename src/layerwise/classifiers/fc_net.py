@@ -17,24 +17,41 @@ from ..layer_utils import (
 )
 from ..layers import affine_backward, affine_forward, dropout_backward, dropout_forward, softmax_loss
 
-__all__ = ["FullyConnectedNet", "TwoLayerNet", "init_weight"]
+__all__ = ["FullyConnectedNet", "TwoLayerNet", "init_weight", "weight_std", "add_l2_penalty"]
 
 _NORMALIZATIONS = (None, "batchnorm", "layernorm")
 
 
-def init_weight(d_in, d_out, weight_scale, dtype):
-    """Draw a ``(d_in, d_out)`` weight matrix from ``np.random.randn``.
+def weight_std(weight_scale, fan_in, fan_out):
+    """The standard deviation of initial weights.
 
-    ``weight_scale`` is a number (the standard deviation), ``'he'``
-    (``sqrt(2 / d_in)``, for ReLU networks) or ``'xavier'``
-    (Glorot: ``sqrt(2 / (d_in + d_out))``).
+    ``weight_scale`` is a number (returned as is), ``'he'`` (``sqrt(2 / fan_in)``,
+    for ReLU networks) or ``'xavier'`` (Glorot: ``sqrt(2 / (fan_in + fan_out))``).
     """
-    if isinstance(weight_scale, str):
-        scales = {"he": np.sqrt(2.0 / d_in), "xavier": np.sqrt(2.0 / (d_in + d_out))}
-        if weight_scale not in scales:
-            raise ValueError(f"weight_scale must be a number, 'he' or 'xavier'; got {weight_scale!r}")
-        weight_scale = scales[weight_scale]
-    return (weight_scale * np.random.randn(d_in, d_out)).astype(dtype)
+    if not isinstance(weight_scale, str):
+        return weight_scale
+    if weight_scale == "he":
+        return np.sqrt(2.0 / fan_in)
+    if weight_scale == "xavier":
+        return np.sqrt(2.0 / (fan_in + fan_out))
+    raise ValueError(f"weight_scale must be a number, 'he' or 'xavier'; got {weight_scale!r}")
+
+
+def init_weight(d_in, d_out, weight_scale, dtype):
+    """Draw a ``(d_in, d_out)`` weight matrix ``weight_std * np.random.randn(d_in, d_out)``."""
+    return (weight_std(weight_scale, d_in, d_out) * np.random.randn(d_in, d_out)).astype(dtype)
+
+
+def add_l2_penalty(loss, grads, params, reg, names):
+    """Add ``0.5 * reg * sum(W**2)`` over the weights ``names`` to ``loss`` and ``reg * W`` to their gradients.
+
+    Returns the new loss; ``grads`` is updated in place.
+    """
+    for name in names:
+        W = params[name]
+        loss += 0.5 * reg * float(np.vdot(W, W))
+        grads[name] += reg * W
+    return loss
 
 
 class FullyConnectedNet:
@@ -141,10 +158,7 @@ class FullyConnectedNet:
                 dout, grads[f"W{i}"], grads[f"b{i}"] = affine_relu_backward(dout, cache, compute_dx=i > 1)
 
         if self.reg:
-            for i in range(1, L + 1):
-                W = p[f"W{i}"]
-                loss += 0.5 * self.reg * float(np.vdot(W, W))
-                grads[f"W{i}"] += self.reg * W
+            loss = add_l2_penalty(loss, grads, p, self.reg, [f"W{i}" for i in range(1, L + 1)])
         return loss, grads
 
 
