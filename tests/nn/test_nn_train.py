@@ -119,3 +119,21 @@ def test_reset_seed_seeds_numpy_and_python():
     a = (np.random.rand(), random.random())
     nn.reset_seed(3)
     assert (np.random.rand(), random.random()) == a
+
+
+def test_train_net_applies_augmentation_to_training_batches_only():
+    from layerwise.nn import SGD, SmallFullyConnectedNetwork, cross_entropy, train_net
+
+    calls = []
+
+    def augment(X, rng):
+        calls.append(X.shape)
+        return X
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 4))
+    y = rng.integers(7, size=40)
+    model = SmallFullyConnectedNetwork(seed=0)
+    train_net({"data_train": (X, y), "data_val": (X[:10], y[:10])}, model, cross_entropy(), SGD(model.net, 1e-2),
+              batch_size=10, max_epochs=2, augment=augment)
+    assert calls == [(10, 4)] * 8          # 4 minibatches per epoch, 2 epochs; never the validation data

@@ -120,7 +120,7 @@ class _OptimizerUpdater:
 
 
 def train_net(data_dict, model, loss_func, optimizer, batch_size, max_epochs, lr_decay=1.0, lr_decay_every=1000,
-              show_every=10, verbose=False, regularization="none", reg_lambda=0.0):
+              show_every=10, verbose=False, regularization="none", reg_lambda=0.0, augment=None):
     """Train a module network with minibatch gradient descent.
 
     Args:
@@ -135,6 +135,8 @@ def train_net(data_dict, model, loss_func, optimizer, batch_size, max_epochs, lr
             ``lr_decay_every`` iterations.
         show_every, verbose: print (or show in a progress bar) the loss every ``show_every`` iterations.
         regularization, reg_lambda: ``'none'``, ``'l1'`` or ``'l2'`` penalty on the weights, see :func:`regularize`.
+        augment: optional ``augment(X_batch, rng) -> X_batch`` applied to training batches, e.g.
+            ``layerwise.data.standard_augment(layout="NHWC")`` (random crops and flips).
 
     Returns:
         ``(opt_params, loss_hist, train_acc_hist, val_acc_hist)``: the parameters with the
@@ -161,7 +163,7 @@ def train_net(data_dict, model, loss_func, optimizer, batch_size, max_epochs, lr
         update_rule=_OptimizerUpdater(optimizer),
         batch_size=batch_size, num_epochs=int(max_epochs), shuffle=True,
         lr_decay=lr_decay, lr_decay_every=lr_decay_every,
-        print_every=show_every, verbose=verbose,
+        print_every=show_every, verbose=verbose, augment=augment,
     )
     solver.train()
     per_epoch = [h for h in solver.history if h["iteration"] % solver.iterations_per_epoch == 0]

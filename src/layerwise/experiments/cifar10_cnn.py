@@ -1,0 +1,137 @@
+"""Convolutional networks on CIFAR: the two-conv course network and the library's best ConvNet.
+
+    layerwise experiment cifar10_cnn [--runs small,best] [--epochs-small 12] [--epochs-best 12] [--out DIR]
+
+``small`` trains the module API's ``SmallConvolutionalNetwork`` (two conv and
+two pooling layers) with ``train_net``: on the 20 CIFAR-100 superclasses when
+``cifar-100-python`` is in ``$LAYERWISE_DATA`` (target >= 48% val), else on
+CIFAR-10 (target >= 65% val).  ``best`` trains ``ConvNet(**CIFAR10_CONVNET)``
+with the Solver on CIFAR-10 (target >= 78% test within 60 minutes).  Both use
+random crops and flips.  Prints accuracies, epochs and wall time; writes the
+first-layer filters, the confusion matrix and the training curves as PNG.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..classifiers.cnn import CIFAR10_CONVNET, ConvNet
+from ..data import CIFAR10_CLASSES, get_CIFAR10_data, standard_augment
+from ..solver import Solver
+
+
+def _cifar10(root, quick):
+    """CIFAR-10 split, standardized (mean image subtracted, divided by the pixel standard deviation)."""
+    data = get_CIFAR10_data(root=root, num_training=5000 if quick else 49000)
+    scale = np.float32(1 / data["X_train"].std())
+    return {k: (v * scale if k.startswith("X_") else v) for k, v in data.items()}
+
+
+def _superclasses(root):
+    from ..data import CIFAR100_data
+    try:
+        return CIFAR100_data(root)
+    except FileNotFoundError:
+        return None
+
+
+def _predict(scores_fn, X, batch_size=500):
+    return np.concatenate([np.argmax(scores_fn(X[i:i + batch_size]), axis=1) for i in range(0, len(X), batch_size)])
+
+
+def run_small(args, out: Path) -> dict:
+    from ..nn import Adam, SmallConvolutionalNetwork, compute_acc, cross_entropy, reset_seed, train_net
+
+    c100 = None if args.quick else _superclasses(args.data_root)
+    if c100 is not None:
+        dataset, num_classes, target = "cifar100-superclasses", 20, 0.48
+        splits = {s: (c100[f"data_{s}"], c100[f"labels_{s}"]) for s in ("train", "val", "test")}
+    else:
+        dataset, num_classes, target = "cifar10", 10, 0.65
+        d = _cifar10(args.data_root, args.quick)
+        splits = {s: (np.ascontiguousarray(d[f"X_{s}"].transpose(0, 2, 3, 1)), d[f"y_{s}"])
+                  for s in ("train", "val", "test")}
+    reset_seed(args.seed)
+    model = SmallConvolutionalNetwork(num_classes=num_classes)
+    optimizer = Adam(model.net, lr=1e-3)
+    epochs = 1 if args.quick else args.epochs_small
+    iters_per_epoch = len(splits["train"][0]) // 64
+    print(f"\n== SmallConvolutionalNetwork on {dataset}: Adam lr 1e-3 (x0.5 every 4 epochs), batch 64, "
+          f"{epochs} epochs, crops + flips ==")
+    start = time.perf_counter()
+    _, loss_hist, train_acc, val_acc = train_net(
+        {f"data_{s}": splits[s] for s in ("train", "val")}, model, cross_entropy(), optimizer, batch_size=64,
+        max_epochs=epochs, lr_decay=0.5, lr_decay_every=4 * iters_per_epoch, verbose=True,
+        augment=standard_augment(layout="NHWC"))
+    seconds = time.perf_counter() - start
+    result = {"run": "small", "dataset": dataset, "val_acc": max(val_acc),
+              "test_acc": compute_acc(model, *splits["test"], batch_size=500), "epochs": epochs,
+              "seconds": round(seconds, 1), "target": f"val >= {target}"}
+    try:
+        from ..vis import plot_comparison
+        plot_comparison({"train": train_acc, "val": val_acc}, out / "small_accuracy.png", ylabel="accuracy")
+    except ImportError:
+        pass
+    return result
+
+
+def run_best(args, out: Path) -> dict:
+    data = _cifar10(args.data_root, args.quick)
+    np.random.seed(args.seed)
+    model = ConvNet(**CIFAR10_CONVNET)
+    epochs = 1 if args.quick else args.epochs_best
+    print(f"\n== ConvNet(**CIFAR10_CONVNET) on CIFAR-10: {CIFAR10_CONVNET}\n   Adam lr 2e-3 cosine, batch 128, "
+          f"{epochs} epochs, crops + flips ==")
+    solver = Solver(model, data, update_rule="adam", optim_config={"learning_rate": 2e-3}, lr_schedule="cosine",
+                    batch_size=128, num_epochs=epochs, augment=standard_augment(), shuffle=True, seed=args.seed,
+                    num_val_samples=None, print_every=10 ** 9, verbose=True,
+                    checkpoint_name=str(out / "best_convnet"))
+    start = time.perf_counter()
+    solver.train()
+    seconds = time.perf_counter() - start
+    y_pred = _predict(model.loss, data["X_test"])
+    result = {"run": "best", "dataset": "cifar10", "val_acc": solver.best_val_acc, "test_acc": solver.test_acc,
+              "epochs": solver.epoch, "seconds": round(seconds, 1), "target": "test >= 0.78 within 3600 s"}
+    try:
+        from ..vis import plot_confusion_matrix, plot_first_layer_weights, plot_history
+        plot_first_layer_weights(model.params["W1"], out / "best_filters.png")
+        plot_confusion_matrix(data["y_test"], y_pred, CIFAR10_CLASSES, out / "best_confusion.png")
+        plot_history(solver, out / "best_history.png")
+    except ImportError:
+        pass
+    return result
+
+
+RUNS = {"small": run_small, "best": run_best}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="layerwise experiment cifar10_cnn", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", default="small,best", help="comma-separated subset of small, best")
+    parser.add_argument("--epochs-small", type=int, default=12)
+    parser.add_argument("--epochs-best", type=int, default=12)
+    parser.add_argument("--data-root", default=None)
+    parser.add_argument("--out", default="results/cifar10_cnn")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", action="store_true", help="one epoch on 5,000 images (a smoke test)")
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.runs.split(",") if n.strip()]
+    if any(n not in RUNS for n in names):
+        parser.error(f"--runs must name some of {', '.join(RUNS)}; got {args.runs!r}")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    results = []
+    for name in names:
+        result = RUNS[name](args, out)
+        results.append(result)
+        print(f"   {name}: val {result['val_acc']:.4f}  test {result['test_acc']:.4f}  "
+              f"{result['epochs']} epochs in {result['seconds']:.0f} s  (target: {result['target']})")
+        with open(out / "results.jsonl", "a") as f:
+            f.write(json.dumps(result) + "\n")
+    return 0
