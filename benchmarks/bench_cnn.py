@@ -28,7 +28,7 @@ import time
 
 import numpy as np
 
-from common import alternate, blas_description, blas_threads, matmul_gflops, report, setup_torch
+from common import alternate, layerwise_step, report, setup, torch_step
 
 from layerwise import optim
 from layerwise.classifiers import ConvNet
@@ -62,12 +62,7 @@ def main(argv=None):
     parser.add_argument("--rule", choices=("sgd", "sgd_momentum"), default="sgd")
     args = parser.parse_args(argv)
 
-    threads = blas_threads()
-    torch = setup_torch(threads)
-    print(f"NumPy {np.__version__}, {blas_description()}")
-    print(f"matmul 2048x2048 float32: {matmul_gflops():.0f} GFLOP/s")
-    if torch is not None:
-        print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads")
+    torch = setup()
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((BATCH, 3, 32, 32)).astype(np.float32)

@@ -16,8 +16,7 @@ import argparse
 
 import numpy as np
 
-from common import (alternate, blas_description, blas_threads, layerwise_step, matmul_gflops, report, setup_torch,
-                    torch_step)
+from common import alternate, layerwise_step, report, setup, torch_step
 
 from layerwise import optim
 from layerwise.classifiers import FullyConnectedNet
@@ -50,12 +49,7 @@ def main(argv=None):
     parser.add_argument("--pause", type=float, default=0.3, help="seconds of rest before each block")
     args = parser.parse_args(argv)
 
-    threads = blas_threads()
-    torch = setup_torch(threads)
-    print(f"NumPy {np.__version__}, {blas_description()}")
-    print(f"matmul 2048x2048 float32: {matmul_gflops():.0f} GFLOP/s")
-    if torch is not None:
-        print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads")
+    torch = setup()
 
     rng = np.random.default_rng(0)
     ratios = {}

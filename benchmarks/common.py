@@ -109,6 +109,16 @@ def report(title: str, rates: dict, baseline: str = "pytorch") -> float:
     return ratio
 
 
+def setup() -> "module | None":
+    """Print the machine's NumPy/BLAS/matmul figures; return torch set to NumPy's BLAS thread count (or None)."""
+    torch = setup_torch(blas_threads())
+    print(f"NumPy {np.__version__}, {blas_description()}")
+    print(f"matmul 2048x2048 float32: {matmul_gflops():.0f} GFLOP/s")
+    if torch is not None:
+        print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads")
+    return torch
+
+
 def setup_torch(threads: int):
     """Import torch with the given thread count, or return None when it is not installed."""
     try:
