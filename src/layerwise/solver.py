@@ -55,6 +55,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import sys
 import numbers
 import os
 import time
@@ -517,7 +518,10 @@ class Solver:
             from tqdm import tqdm
         except ImportError:  # optional dependency: fall back to printed lines
             return None
-        return tqdm(total=self.num_iterations, initial=self.iteration, unit="it", dynamic_ncols=True)
+        # Redrawn often on a terminal, rarely when written to a log file.
+        interactive = getattr(sys.stderr, "isatty", lambda: False)()
+        return tqdm(total=self.num_iterations, initial=self.iteration, unit="it", dynamic_ncols=True,
+                    mininterval=0.1 if interactive else 30)
 
     def _postfix(self, loss):
         text = f"loss={loss:.4f}"
