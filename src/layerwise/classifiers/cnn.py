@@ -17,15 +17,11 @@ from .. import conv_layers as cl
 from ..layers import (
     affine_backward,
     affine_forward,
-    batchnorm_backward_alt,
-    batchnorm_forward,
-    dropout_backward,
-    dropout_forward,
     relu_backward,
     relu_forward,
     softmax_loss,
 )
-from .fc_net import add_l2_penalty, init_weight, weight_std
+from .fc_net import add_l2_penalty, hidden_layers_backward, hidden_layers_forward, init_weight, weight_std
 
 __all__ = ["ConvNet", "ThreeLayerConvNet", "CIFAR10_CONVNET"]
 
@@ -201,16 +197,8 @@ class ConvNet:
         N = X.shape[0]
         h = h.reshape(D, N).T
         L = self.num_layers
-        head_caches = []
-        for i in range(self.num_conv_layers + 1, L):
-            h, fc_cache = affine_forward(h, p[f"W{i}"], p[f"b{i}"])
-            bn_cache = drop_cache = None
-            if self.normalization:
-                h, bn_cache = batchnorm_forward(h, p[f"gamma{i}"], p[f"beta{i}"], self.bn_params[i - 1])
-            h, relu_cache = relu_forward(h)
-            if self.use_dropout:
-                h, drop_cache = dropout_forward(h, self.dropout_param)
-            head_caches.append((fc_cache, bn_cache, relu_cache, drop_cache))
+        h, head_caches = hidden_layers_forward(h, p, range(self.num_conv_layers + 1, L), self.normalization,
+                                               self.bn_params, self.dropout_param)
         scores, last_cache = affine_forward(h, p[f"W{L}"], p[f"b{L}"])
         if y is None:
             return scores
@@ -218,14 +206,8 @@ class ConvNet:
         loss, dout = softmax_loss(scores, y)
         grads = {}
         dout, grads[f"W{L}"], grads[f"b{L}"] = affine_backward(dout, last_cache, compute_dx=L > 1)
-        for i in range(L - 1, self.num_conv_layers, -1):
-            fc_cache, bn_cache, relu_cache, drop_cache = head_caches.pop()
-            if self.use_dropout:
-                dout = dropout_backward(dout, drop_cache)
-            dout = relu_backward(dout, relu_cache)
-            if self.normalization:
-                dout, grads[f"gamma{i}"], grads[f"beta{i}"] = batchnorm_backward_alt(dout, bn_cache)
-            dout, grads[f"W{i}"], grads[f"b{i}"] = affine_backward(dout, fc_cache, compute_dx=i > 1)
+        dout = hidden_layers_backward(dout, head_caches, grads, self.normalization,
+                                      compute_dx=self.num_conv_layers > 0)
 
         if self.num_conv_layers:
             # (N, D) -> (D, N) = (C, H, W, N): one small copy keeps the batch axis innermost.

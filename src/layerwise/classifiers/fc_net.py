@@ -17,7 +17,8 @@ from ..layer_utils import (
 )
 from ..layers import affine_backward, affine_forward, dropout_backward, dropout_forward, softmax_loss
 
-__all__ = ["FullyConnectedNet", "TwoLayerNet", "init_weight", "weight_std", "add_l2_penalty"]
+__all__ = ["FullyConnectedNet", "TwoLayerNet", "init_weight", "weight_std", "add_l2_penalty",
+           "hidden_layers_forward", "hidden_layers_backward"]
 
 _NORMALIZATIONS = (None, "batchnorm", "layernorm")
 
@@ -52,6 +53,47 @@ def add_l2_penalty(loss, grads, params, reg, names):
         loss += 0.5 * reg * float(np.vdot(W, W))
         grads[name] += reg * W
     return loss
+
+
+def hidden_layers_forward(h, params, layers, normalization=None, bn_params=(), dropout_param=None):
+    """``{affine - [batch/layer norm] - relu - [dropout]}`` for every layer index i in ``layers``.
+
+    h: (N, d1, ..., dk).  Layer i uses ``W{i}``, ``b{i}`` and, with
+    ``normalization``, ``gamma{i}``, ``beta{i}`` and ``bn_params[i - 1]``;
+    a non-empty ``dropout_param`` adds dropout after every ReLU.
+    Returns the output (N, M) and the caches for :func:`hidden_layers_backward`.
+    """
+    caches = []
+    for i in layers:
+        if normalization:
+            h, cache = affine_norm_relu_forward(h, params[f"W{i}"], params[f"b{i}"], params[f"gamma{i}"],
+                                                params[f"beta{i}"], bn_params[i - 1], normalization)
+        else:
+            h, cache = affine_relu_forward(h, params[f"W{i}"], params[f"b{i}"])
+        drop_cache = None
+        if dropout_param:
+            h, drop_cache = dropout_forward(h, dropout_param)
+        caches.append((i, cache, drop_cache))
+    return h, caches
+
+
+def hidden_layers_backward(dout, caches, grads, normalization=None, compute_dx=True):
+    """Backward pass of :func:`hidden_layers_forward`: fills ``grads`` (``W{i}``, ``b{i}``, ...) in place.
+
+    Returns the gradient with respect to the stack's input, or None when
+    ``compute_dx`` is False (the input is the images: training never needs it).
+    """
+    for pos in range(len(caches) - 1, -1, -1):
+        i, cache, drop_cache = caches[pos]
+        if drop_cache is not None:
+            dout = dropout_backward(dout, drop_cache)
+        need_dx = compute_dx or pos > 0
+        if normalization:
+            dout, grads[f"W{i}"], grads[f"b{i}"], grads[f"gamma{i}"], grads[f"beta{i}"] = \
+                affine_norm_relu_backward(dout, cache, compute_dx=need_dx)
+        else:
+            dout, grads[f"W{i}"], grads[f"b{i}"] = affine_relu_backward(dout, cache, compute_dx=need_dx)
+    return dout
 
 
 class FullyConnectedNet:
@@ -127,18 +169,7 @@ class FullyConnectedNet:
 
         p = self.params
         L = self.num_layers
-        caches = []
-        h = X
-        for i in range(1, L):
-            if self.normalization:
-                h, cache = affine_norm_relu_forward(h, p[f"W{i}"], p[f"b{i}"], p[f"gamma{i}"], p[f"beta{i}"],
-                                                    self.bn_params[i - 1], self.normalization)
-            else:
-                h, cache = affine_relu_forward(h, p[f"W{i}"], p[f"b{i}"])
-            drop_cache = None
-            if self.use_dropout:
-                h, drop_cache = dropout_forward(h, self.dropout_param)
-            caches.append((cache, drop_cache))
+        h, caches = hidden_layers_forward(X, p, range(1, L), self.normalization, self.bn_params, self.dropout_param)
         scores, last_cache = affine_forward(h, p[f"W{L}"], p[f"b{L}"])
         if y is None:
             return scores
@@ -147,15 +178,7 @@ class FullyConnectedNet:
         grads = {}
         # The gradient with respect to the input images is never needed in training.
         dout, grads[f"W{L}"], grads[f"b{L}"] = affine_backward(dout, last_cache, compute_dx=L > 1)
-        for i in range(L - 1, 0, -1):
-            cache, drop_cache = caches[i - 1]
-            if self.use_dropout:
-                dout = dropout_backward(dout, drop_cache)
-            if self.normalization:
-                dout, grads[f"W{i}"], grads[f"b{i}"], grads[f"gamma{i}"], grads[f"beta{i}"] = \
-                    affine_norm_relu_backward(dout, cache, compute_dx=i > 1)
-            else:
-                dout, grads[f"W{i}"], grads[f"b{i}"] = affine_relu_backward(dout, cache, compute_dx=i > 1)
+        hidden_layers_backward(dout, caches, grads, self.normalization, compute_dx=False)
 
         if self.reg:
             loss = add_l2_penalty(loss, grads, p, self.reg, [f"W{i}" for i in range(1, L + 1)])

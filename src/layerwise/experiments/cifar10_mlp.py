@@ -39,10 +39,10 @@ RUNS = {
         augment="flip", target="val >= 0.52 and test >= 0.52"),
     "fc": dict(
         title="FullyConnectedNet, tuned",
-        model=lambda: FullyConnectedNet([1024, 512, 256], weight_scale="he", reg=5e-3),
-        solver=dict(update_rule="adam", optim_config={"learning_rate": 5e-4}, lr_schedule="cosine",
-                    num_epochs=30, batch_size=256),
-        augment="crop_flip", standardize=True, target="val >= 0.55"),
+        model=lambda: FullyConnectedNet([1024, 1024], weight_scale="he", reg=1e-2),
+        solver=dict(update_rule="adam", optim_config={"learning_rate": 2e-4}, lr_decay=0.92, num_epochs=25,
+                    batch_size=256),
+        augment="flip", standardize=True, target="val >= 0.55"),
     "fc_bn_dropout": dict(
         title="FullyConnectedNet + batchnorm + dropout",
         model=lambda: FullyConnectedNet([2048, 1024, 512], normalization="batchnorm", dropout_keep_ratio=0.7,
