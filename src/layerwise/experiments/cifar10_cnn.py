@@ -27,7 +27,8 @@ from ..solver import Solver
 
 def _cifar10(root, quick):
     """CIFAR-10 split, standardized (mean image subtracted, divided by the pixel standard deviation)."""
-    data = get_CIFAR10_data(root=root, num_training=5000 if quick else 49000)
+    sizes = dict(num_training=500, num_validation=100, num_test=100) if quick else {}
+    data = get_CIFAR10_data(root=root, **sizes)
     scale = np.float32(1 / data["X_train"].std())
     return {k: (v * scale if k.startswith("X_") else v) for k, v in data.items()}
 
@@ -119,7 +120,7 @@ def main(argv=None) -> int:
     parser.add_argument("--data-root", default=None)
     parser.add_argument("--out", default="results/cifar10_cnn")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--quick", action="store_true", help="one epoch on 5,000 images (a smoke test)")
+    parser.add_argument("--quick", action="store_true", help="one epoch on 500 images (a smoke test)")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.runs.split(",") if n.strip()]
     if any(n not in RUNS for n in names):

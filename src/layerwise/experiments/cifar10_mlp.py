@@ -96,7 +96,7 @@ def main(argv=None) -> int:
     parser.add_argument("--data-root", default=None)
     parser.add_argument("--out", default="results/cifar10_mlp")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--quick", action="store_true", help="one epoch on 5,000 images (a smoke test)")
+    parser.add_argument("--quick", action="store_true", help="one epoch on 500 images (a smoke test)")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.runs.split(",") if n.strip()]
     unknown = [n for n in names if n not in RUNS]
@@ -105,7 +105,8 @@ def main(argv=None) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    data = get_CIFAR10_data(root=args.data_root, num_training=5000 if args.quick else 49000)
+    sizes = dict(num_training=500, num_validation=100, num_test=100) if args.quick else {}
+    data = get_CIFAR10_data(root=args.data_root, **sizes)
     results = []
     for name in names:
         print(f"\n== {RUNS[name]['title']} ({name}) ==\n   {describe(RUNS[name])}")
