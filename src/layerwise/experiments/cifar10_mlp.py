@@ -45,11 +45,11 @@ RUNS = {
         augment="flip", standardize=True, target="val >= 0.55"),
     "fc_bn_dropout": dict(
         title="FullyConnectedNet + batchnorm + dropout",
-        model=lambda: FullyConnectedNet([2048, 1024, 512], normalization="batchnorm", dropout_keep_ratio=0.7,
+        model=lambda: FullyConnectedNet([2048, 1024, 512], normalization="batchnorm", dropout_keep_ratio=0.6,
                                         weight_scale="he", reg=1e-3),
-        solver=dict(update_rule="adam", optim_config={"learning_rate": 1e-3}, lr_schedule="cosine",
-                    num_epochs=40, batch_size=256),
-        augment="crop_flip", standardize=True, target="test >= 0.60"),
+        solver=dict(update_rule="adam", optim_config={"learning_rate": 1e-3}, lr_decay=0.9, num_epochs=30,
+                    batch_size=256),
+        augment="flip", standardize=True, target="test >= 0.60"),
 }
 
 AUGMENTATIONS = {"flip": lambda: standard_augment(pad=0, flip=True), "crop_flip": lambda: standard_augment(pad=4)}
