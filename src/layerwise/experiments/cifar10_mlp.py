@@ -50,13 +50,6 @@ RUNS = {
         solver=dict(update_rule="adam", optim_config={"learning_rate": 1e-3}, lr_decay=0.92, num_epochs=30,
                     batch_size=256),
         augment="flip", standardize=True, target="test >= 0.60"),
-    "fc_bn_dropout_wide": dict(
-        title="FullyConnectedNet + batchnorm + dropout, wide",
-        model=lambda: FullyConnectedNet([4096, 1024], normalization="batchnorm", dropout_keep_ratio=0.8,
-                                        weight_scale="he", reg=5e-4),
-        solver=dict(update_rule="adam", optim_config={"learning_rate": 1e-3}, lr_decay=0.9, num_epochs=25,
-                    batch_size=256),
-        augment="flip", standardize=True, target="test >= 0.60"),
 }
 
 AUGMENTATIONS = {"flip": lambda: standard_augment(pad=0, flip=True), "crop_flip": lambda: standard_augment(pad=4)}
