@@ -40,11 +40,7 @@ def svm_loss_naive(W, X, y, reg):
                 loss += margin
                 dW[:, j] += X[i]
                 dW[:, y[i]] -= X[i]
-    loss /= N
-    dW /= N
-    loss += reg * np.sum(W * W)
-    dW += 2 * reg * W
-    return float(loss), dW
+    return add_l2(loss / N, dW / N, W, reg)
 
 
 def svm_loss_vectorized(W, X, y, reg):
@@ -52,12 +48,22 @@ def svm_loss_vectorized(W, X, y, reg):
 
     Returns ``(loss, dW)``; equals :func:`svm_loss_naive` to rounding.
     """
-    W, X, y = check_linear_inputs("svm_loss_vectorized", W, X, y)
-    loss, dscores = svm_loss(X @ W, y)
-    dW = X.T @ dscores
-    loss += reg * np.sum(W * W)
-    dW += 2 * reg * W
-    return float(loss), dW
+    return linear_loss(svm_loss, "svm_loss_vectorized", W, X, y, reg)
+
+
+def add_l2(loss, dW, W, reg):
+    """The course's linear-classifier penalty: ``loss + reg * sum(W**2)``, gradient ``dW + 2 * reg * W``."""
+    return float(loss + reg * np.sum(W * W)), dW + 2 * reg * W
+
+
+def linear_loss(score_loss, where, W, X, y, reg):
+    """``score_loss(X @ W, y)`` (a loss of ``layerwise.layers``) chained through the linear map, plus the penalty.
+
+    W: (D, C), X: (N, D), y: (N,).  Returns ``(loss, dW)`` with ``dW = X^T dscores + 2 reg W``.
+    """
+    W, X, y = check_linear_inputs(where, W, X, y)
+    loss, dscores = score_loss(X @ W, y)
+    return add_l2(loss, X.T @ dscores, W, reg)
 
 
 def check_linear_inputs(where, W, X, y):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..layers import softmax_loss
-from .linear_svm import check_linear_inputs
+from .linear_svm import add_l2, check_linear_inputs, linear_loss
 
 __all__ = ["softmax_loss_naive", "softmax_loss_vectorized"]
 
@@ -39,11 +39,7 @@ def softmax_loss_naive(W, X, y, reg):
         for j in range(C):
             p = exp[j] / total
             dW[:, j] += (p - (j == y[i])) * X[i]
-    loss /= N
-    dW /= N
-    loss += reg * np.sum(W * W)
-    dW += 2 * reg * W
-    return float(loss), dW
+    return add_l2(loss / N, dW / N, W, reg)
 
 
 def softmax_loss_vectorized(W, X, y, reg):
@@ -51,9 +47,4 @@ def softmax_loss_vectorized(W, X, y, reg):
 
     Returns ``(loss, dW)``; equals :func:`softmax_loss_naive` to rounding.
     """
-    W, X, y = check_linear_inputs("softmax_loss_vectorized", W, X, y)
-    loss, dscores = softmax_loss(X @ W, y)
-    dW = X.T @ dscores
-    loss += reg * np.sum(W * W)
-    dW += 2 * reg * W
-    return float(loss), dW
+    return linear_loss(softmax_loss, "softmax_loss_vectorized", W, X, y, reg)
