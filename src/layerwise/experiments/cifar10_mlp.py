@@ -71,7 +71,7 @@ def train_one(name: str, data: dict, out: Path, quick: bool = False, seed: int =
     augment = run.get("augment")
     if run.get("standardize"):
         scale = np.float32(1 / data["X_train"].std())
-        data = {k: v * scale if k.startswith("X_") else v for k, v in data.items()}
+        data = {k: v * scale if k.startswith("X_") else v for k, v in data.items()}  # a copy: data is shared by runs
     solver = Solver(model, data, augment=AUGMENTATIONS[augment]() if augment else None, seed=seed,
                     verbose=True, print_every=10 ** 9, num_val_samples=None, **kwargs)
     start = time.perf_counter()
