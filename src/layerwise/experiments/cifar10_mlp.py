@@ -56,8 +56,7 @@ AUGMENTATIONS = {"flip": lambda: standard_augment(pad=0, flip=True), "crop_flip"
 
 
 def describe(run: dict) -> str:
-    solver = {k: v for k, v in run["solver"].items()}
-    return json.dumps({**solver, "augment": run.get("augment"), "standardize": run.get("standardize", False)},
+    return json.dumps({**run["solver"], "augment": run.get("augment"), "standardize": run.get("standardize", False)},
                       default=str)
 
 
