@@ -11,8 +11,10 @@ filled in with ``config.setdefault``; state (``velocity``, ``cache``, ``m``,
 dict must be passed again at the next step.
 
 The rules compute the textbook formulas below operation by operation (so the
-results are bit-identical to the plain NumPy expressions; adamw applies its
-decay as the factor ``1 - lr*wd``), but without temporaries: moments and weights
+results are bit-identical to the plain NumPy expressions; adam and adamw fold
+the bias corrections into two scalars, as ``torch.optim.Adam`` does, so their
+moments are bit-identical and their weights equal to rounding, and adamw applies
+its decay as the factor ``1 - lr*wd``), but without temporaries: moments and weights
 are updated in place (``out=``), a cache-sized chunk at a time, with scratch
 buffers kept in ``config['_scratch']`` -- about twice as fast as the
 out-of-place expressions on large weight matrices.  ``next_w`` is therefore the
@@ -291,13 +293,17 @@ def adamw(w, dw, config):
 def _adam(w, dw, config, keep):
     config["t"] = t = config["t"] + 1
     b1, b2 = config["beta1"], config["beta2"]
+    # lr * m_hat / (sqrt(v_hat) + eps) == step * m / (sqrt(v) + eps * sqrt(c2)) with
+    # c1, c2 = 1 - beta**t and step = lr * sqrt(c2) / c1: the bias corrections
+    # become two scalars, saving two passes over every parameter (as torch.optim.Adam).
+    c1, sqrt_c2 = 1 - b1**t, math.sqrt(1 - b2**t)
     return _run(
-        _adam_kernel, w, dw, config, ("m", "v"), 2,
-        b1, b2, 1 - b1**t, 1 - b2**t, config["learning_rate"], config["epsilon"], keep,
+        _adam_kernel, w, dw, config, ("m", "v"), 1,
+        b1, b2, config["learning_rate"] * sqrt_c2 / c1, config["epsilon"] * sqrt_c2, keep,
     )
 
 
-def _adam_kernel(w, dw, m, v, a, b, b1, b2, c1, c2, lr, eps, keep):
+def _adam_kernel(w, dw, m, v, a, b1, b2, step, eps, keep):
     np.multiply(m, b1, out=m)
     np.multiply(dw, 1 - b1, out=a)
     np.add(m, a, out=m)  # m = b1*m + (1-b1)*dw
@@ -305,15 +311,13 @@ def _adam_kernel(w, dw, m, v, a, b, b1, b2, c1, c2, lr, eps, keep):
     np.square(dw, out=a)
     np.multiply(a, 1 - b2, out=a)
     np.add(v, a, out=v)  # v = b2*v + (1-b2)*dw**2
-    np.divide(v, c2, out=a)
-    np.sqrt(a, out=a)
-    np.add(a, eps, out=a)  # a = sqrt(v_hat) + eps
-    np.divide(m, c1, out=b)
-    np.multiply(b, lr, out=b)
-    np.divide(b, a, out=b)  # b = lr * m_hat / a
+    np.sqrt(v, out=a)
+    np.add(a, eps, out=a)
+    np.divide(m, a, out=a)
+    np.multiply(a, step, out=a)  # a = step * m / (sqrt(v) + eps)
     if keep is not None:
         np.multiply(w, keep, out=w)  # decoupled weight decay (adamw)
-    np.subtract(w, b, out=w)
+    np.subtract(w, a, out=w)
 
 
 UPDATE_RULES: dict[str, Callable] = {
