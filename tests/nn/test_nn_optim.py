@@ -187,3 +187,46 @@ def test_optimizer_state_survives_replacing_a_layer_param_dict():
     opt.step()
     # v1 = -0.1; v2 = 0.5 * v1 - 0.1 = -0.15
     assert np.allclose(net.params["fc1_w"], before - 0.15)
+
+
+def _train(net, opt, steps, first_step=0):
+    for step in range(first_step, first_step + steps):
+        for name, g in _grads(net, step).items():
+            net.assign_grads(name, g)
+        opt.step()
+
+
+@pytest.mark.parametrize("make,rule,config", CASES)
+def test_state_dict_round_trip_continues_bit_identically(make, rule, config):
+    net = _net()
+    opt = make(net)
+    _train(net, opt, 2)
+    saved, saved_params = opt.state_dict(), copy.deepcopy(net.params)
+    _train(net, opt, 3, first_step=2)  # the uninterrupted run
+
+    restored_net = _net(seed=1)
+    for name, value in saved_params.items():
+        restored_net.assign(name, value)
+    restored = type(opt)(restored_net, lr=123.0)  # hyperparameters come from the state dict
+    restored.load_state_dict(saved)
+    assert restored.lr == opt.lr
+    _train(restored_net, restored, 3, first_step=2)
+    for name in net.params:
+        assert np.array_equal(restored_net.params[name], net.params[name]), name
+    if isinstance(opt, nn.Adam):
+        assert restored.t == opt.t == 5
+
+
+def test_state_dict_is_a_copy_and_refuses_another_optimizer_class():
+    net = _net()
+    opt = nn.Adam(net, lr=0.01)
+    _train(net, opt, 1)
+    state = opt.state_dict()
+    assert set(state["state"]) == {"mt", "vt"} and state["scalars"]["t"] == 1
+    saved_m = state["state"]["mt"]["fc1_w"].copy()
+    _train(net, opt, 1, first_step=1)
+    assert np.array_equal(state["state"]["mt"]["fc1_w"], saved_m)  # later steps do not change it
+    assert not np.array_equal(opt.mt["fc1_w"], saved_m)
+    with pytest.raises(ValueError, match=r"SGDMomentum.load_state_dict: expected scalars .*'momentum'.* and state "
+                                         r"\['velocity'\], got .* and \['mt', 'vt'\]"):
+        nn.SGDMomentum(net).load_state_dict(state)

@@ -4,7 +4,8 @@ An optimizer takes a network (a ``sequential``, or a model holding one in
 ``.net``) and, at every :meth:`Optimizer.step`, walks ``net.layers`` and
 updates each ``layer.params[name]`` from ``layer.grads[name]`` with its rule.
 The per-parameter state of the rule (velocity, cache, Adam's moments) is
-exposed as dicts keyed by parameter name.
+exposed as dicts keyed by parameter name; :meth:`Optimizer.state_dict` and
+:meth:`Optimizer.load_state_dict` save and restore it with the hyperparameters.
 
 Weight decay follows the course convention ::
 
@@ -40,6 +41,7 @@ class Optimizer:
 
     rule = None
     _state: dict = {}
+    _scalars = ("lr", "weight_decay")  # attributes saved by state_dict besides the state dicts
 
     def __init__(self, model, lr, weight_decay=0.0):
         self.net = _net_of(model)
@@ -91,6 +93,30 @@ class Optimizer:
     def _after_step(self):
         pass
 
+    def state_dict(self) -> dict:
+        """Hyperparameters and a copy of the per-parameter state::
+
+            {"scalars": {"lr": ..., "weight_decay": ..., ...},
+             "state": {"velocity": {name: array}, ...}}
+        """
+        return {
+            "scalars": {key: getattr(self, key) for key in self._scalars},
+            "state": {attr: {name: np.array(a) for name, a in getattr(self, attr).items() if a is not None}
+                      for attr in self._state},
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore what :meth:`state_dict` returned (from an optimizer of the same class)."""
+        scalars, per_param = state.get("scalars", {}), state.get("state", {})
+        if set(scalars) != set(self._scalars) or set(per_param) != set(self._state):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: expected scalars {sorted(self._scalars)} and "
+                             f"state {sorted(self._state)}, got {sorted(scalars)} and {sorted(per_param)}; "
+                             f"was it saved by another optimizer class?")
+        for key, value in scalars.items():
+            setattr(self, key, value)
+        for attr, arrays in per_param.items():
+            setattr(self, attr, {name: np.array(a) for name, a in arrays.items()})
+
     def zero_grad(self):
         """Forget the stored gradients (a later ``step()`` without a backward pass then raises)."""
         for layer in self.net.layers:
@@ -121,6 +147,7 @@ class SGDMomentum(Optimizer):
 
     rule = staticmethod(rules.sgd_momentum)
     _state = {"velocity": "velocity"}
+    _scalars = Optimizer._scalars + ("momentum",)
 
     def __init__(self, model, lr=1e-4, momentum=0.9, weight_decay=0.0):
         super().__init__(model, lr, weight_decay)
@@ -137,6 +164,7 @@ class RMSProp(Optimizer):
 
     rule = staticmethod(rules.rmsprop)
     _state = {"cache": "cache"}
+    _scalars = Optimizer._scalars + ("decay_rate", "eps")
 
     def __init__(self, model, lr=1e-2, decay_rate=0.99, eps=1e-8, weight_decay=0.0):
         super().__init__(model, lr, weight_decay)
@@ -162,6 +190,7 @@ class Adam(Optimizer):
 
     rule = staticmethod(rules.adam)
     _state = {"mt": "m", "vt": "v"}
+    _scalars = Optimizer._scalars + ("beta1", "beta2", "eps", "t")
 
     def __init__(self, model, lr=1e-3, beta1=0.9, beta2=0.999, t=0, eps=1e-8, weight_decay=0.0):
         super().__init__(model, lr, weight_decay)
