@@ -359,6 +359,33 @@ def test_keep_best(tmp_path, keep_best):
         assert np.array_equal(model.params[name], expected[name])
 
 
+@pytest.mark.parametrize("keep_best", [True, False])
+def test_keep_best_restores_the_batchnorm_statistics_of_the_best_evaluation(tmp_path, keep_best):
+    fc_net = pytest.importorskip("layerwise.classifiers.fc_net")
+    data = make_data(noise=3.0, seed=2)
+    np.random.seed(0)
+    model = fc_net.FullyConnectedNet([12], input_dim=8, num_classes=3, normalization="batchnorm", dtype=np.float64)
+    seen = {}  # epoch -> running mean after that epoch's evaluation
+
+    def record(solver):
+        seen[solver.epoch] = model.bn_params[0]["running_mean"].copy()
+
+    solver = Solver(model, data, **quiet(update_rule="sgd", optim_config={"learning_rate": 0.5}, batch_size=5,
+                                        num_epochs=6, keep_best=keep_best, checkpoint_name=tmp_path / "ck",
+                                        on_epoch_end=record))
+    solver.train()
+    best_epoch = [h["epoch"] for h in solver.history if h["val_acc"] == solver.best_val_acc][0]
+    assert 1 <= best_epoch < 6  # the noisy run peaks at an epoch end before the last one
+    best_mean = solver.best_model_state["bn_params"][0]["running_mean"]
+    assert np.array_equal(best_mean, seen[best_epoch])
+    assert not np.array_equal(best_mean, seen[6])
+    expected = seen[best_epoch] if keep_best else seen[6]
+    assert np.array_equal(model.bn_params[0]["running_mean"], expected)
+    # checkpoints carry it, for `layerwise evaluate` and for resuming
+    saved = load_checkpoint(tmp_path / "ck")["best_model_state"]["bn_params"][0]["running_mean"]
+    assert np.array_equal(saved, seen[best_epoch])
+
+
 def test_on_epoch_end_callback():
     seen = []
 

@@ -195,15 +195,17 @@ class Solver:
     - ``on_epoch_end`` (None): ``callback(solver)`` after every epoch
       (after the checkpoint is written).
     - ``keep_best`` (True): at the end, copy the parameters with the best
-      validation accuracy into the model (False: keep the final ones).
+      validation accuracy, and the batchnorm running statistics of that
+      moment, into the model (False: keep the final ones).
 
     After :meth:`train`: ``loss_history`` (per iteration),
     ``train_acc_history`` / ``val_acc_history`` (after the first iteration and
     every epoch), ``history`` (one dict per evaluation: epoch, iteration,
     loss, train_acc, val_acc, lr, seconds), ``best_val_acc``, ``best_params``
-    (copied into ``model.params`` unless ``keep_best=False``), ``test_acc``
-    (None without test data)
-    and ``stopped_early``.
+    (copied into ``model.params`` unless ``keep_best=False``),
+    ``best_model_state`` (copies of ``model.bn_params`` / ``model.dropout_param``
+    taken with ``best_params``), ``test_acc`` (None without test data) and
+    ``stopped_early``.
     """
 
     def __init__(self, model, data, **kwargs):
@@ -351,6 +353,7 @@ class Solver:
         self.iteration = 0
         self.best_val_acc = 0.0
         self.best_params = {}
+        self.best_model_state = {}
         self.loss_history = []
         self.train_acc_history = []
         self.val_acc_history = []
@@ -441,6 +444,7 @@ class Solver:
         if improved:
             self.best_val_acc = val_acc
             self.best_params = {k: np.array(v, copy=True) for k, v in self.model.params.items()}
+            self.best_model_state = _copy_state(_model_state(self.model))  # batchnorm running statistics
 
         since = self.history[-1]["iteration"] if self.history else 0
         recent = self.loss_history[since:] or self.loss_history[-1:]
@@ -486,6 +490,8 @@ class Solver:
                 np.copyto(current, best)
             else:
                 params[name] = best.copy()
+        for attr, value in self.best_model_state.items() if self.keep_best else ():
+            _restore_into(self.model, attr, _copy_state(value), "the best model state")
         if self.X_test is not None:
             self.test_acc = self.check_accuracy(self.X_test, self.y_test)
             self._log(f"test acc: {self.test_acc:f}", None)
@@ -566,7 +572,6 @@ class Solver:
 
     def state_dict(self) -> dict:
         """Everything needed to continue this run exactly (see :meth:`load_state_dict`)."""
-        model_state = {a: getattr(self.model, a) for a in _MODEL_STATE if getattr(self.model, a, None) is not None}
         has_state = callable(getattr(self.updater, "state_dict", None))
         return {
             "config": self._config(),
@@ -576,10 +581,11 @@ class Solver:
             "base_lr": self.base_lr,
             "learning_rate": self.learning_rate,
             "params": dict(self.model.params),
-            "model_state": model_state,
+            "model_state": _model_state(self.model),
             "optimizer": self.updater.state_dict() if has_state else None,
             "best_val_acc": self.best_val_acc,
             "best_params": self.best_params,
+            "best_model_state": self.best_model_state,
             "loss_history": np.asarray(self.loss_history, dtype=np.float64),
             "train_acc_history": list(self.train_acc_history),
             "val_acc_history": list(self.val_acc_history),
@@ -644,6 +650,7 @@ class Solver:
         self.iteration = state["iteration"]
         self.best_val_acc = state["best_val_acc"]
         self.best_params = dict(state["best_params"])
+        self.best_model_state = dict(state.get("best_model_state", {}))  # absent from older checkpoints
         self.loss_history = state["loss_history"].tolist()
         self.train_acc_history = list(state["train_acc_history"])
         self.val_acc_history = list(state["val_acc_history"])
@@ -711,6 +718,20 @@ def _rule_name(rule):
 
 def _is_scalar(value):
     return value is None or isinstance(value, (bool, int, float, str, np.generic))
+
+
+def _model_state(model) -> dict:
+    """The model's state dicts named in ``_MODEL_STATE`` (references, not copies)."""
+    return {a: getattr(model, a) for a in _MODEL_STATE if getattr(model, a, None) is not None}
+
+
+def _copy_state(state):
+    """A copy of nested dicts and lists whose arrays are copied too."""
+    if isinstance(state, dict):
+        return {k: _copy_state(v) for k, v in state.items()}
+    if isinstance(state, list):
+        return [_copy_state(v) for v in state]
+    return np.array(state, copy=True) if isinstance(state, np.ndarray) else state
 
 
 def _restore_into(owner, attr, saved, source):

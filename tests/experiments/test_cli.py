@@ -40,10 +40,14 @@ def test_same_seed_same_results(tmp_path):
 
 
 def test_evaluate_matches_summary(tmp_path, capsys):
-    run = _train(tmp_path)
+    run = _train(tmp_path, "--set", "learning_rate=0.03")  # its best validation accuracy is not the last one
     assert main(["evaluate", str(run), "--split", "test"]) == 0
     printed = float(capsys.readouterr().out.strip().split()[-1])
-    assert printed == pytest.approx(json.loads((run / "summary.json").read_text())["test_acc"], abs=1e-9)
+    summary = json.loads((run / "summary.json").read_text())
+    assert printed == pytest.approx(summary["test_acc"], abs=1e-9)
+    # the best parameters together with the batchnorm statistics of the same evaluation
+    assert main(["evaluate", str(run), "--split", "val"]) == 0
+    assert float(capsys.readouterr().out.strip().split()[-1]) == pytest.approx(summary["best_val_acc"], abs=5e-5)  # printed to 4 places
 
 
 def test_resume_continues_to_the_same_result(tmp_path):

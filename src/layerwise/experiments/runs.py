@@ -208,13 +208,15 @@ def evaluate_run(run_dir, split: str = "test") -> float:
 
 
 def _restore_running_stats(run_dir: Path, model) -> None:
-    """Batchnorm running statistics live in the checkpoint's model state."""
+    """The batchnorm running statistics saved with the best parameters (in the checkpoint)."""
     if not getattr(model, "bn_params", None):
         return
     from ..checkpoint import load_checkpoint
     state = load_checkpoint(run_dir / "checkpoint")
-    for target, saved in zip(model.bn_params, state["model_state"].get("bn_params", [])):
+    best = state.get("best_model_state") or state["model_state"]  # older checkpoints: the last statistics
+    for target, saved in zip(model.bn_params, best.get("bn_params", [])):
         target.update(saved)
+        target["mode"] = "test"
 
 
 # --------------------------------------------------------------------------- report
