@@ -44,7 +44,7 @@ def test_evaluate_matches_summary(tmp_path, capsys):
     assert main(["evaluate", str(run), "--split", "test"]) == 0
     printed = float(capsys.readouterr().out.strip().split()[-1])
     summary = json.loads((run / "summary.json").read_text())
-    assert printed == pytest.approx(summary["test_acc"], abs=1e-9)
+    assert printed == pytest.approx(summary["test_acc"], abs=5e-5)  # printed to 4 places
     # the best parameters together with the batchnorm statistics of the same evaluation
     assert main(["evaluate", str(run), "--split", "val"]) == 0
     assert float(capsys.readouterr().out.strip().split()[-1]) == pytest.approx(summary["best_val_acc"], abs=5e-5)  # printed to 4 places
