@@ -48,28 +48,38 @@ def _timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def alternate(steps: dict, batch_size: int, rounds: int = 7, iters: int = 20, warmup: int = 3,
+def alternate(steps: dict, batch_size: int, rounds: int = 9, seconds: float = 0.25, warmup: int = 3,
               pause: float = 0.3) -> dict:
-    """Time several step functions alternately (A B A B ...), each block ``iters`` steps.
+    """Time several step functions alternately (A B A B ...); returns ``{name: [images/s per round]}``.
 
     Alternating in one process makes the ratio robust to the machine's load
-    changing during the run.  Before each block the script rests ``pause``
-    seconds: after a burst of work OpenBLAS threads keep spinning for about
-    0.1 s, which slows whichever library runs next (PyTorch's CNN step
-    measured up to 1.6x slower without the pause, flattering the ratio).
-    Returns ``{name: [images/s per round]}``.
+    changing during the run.  Each block rests ``pause`` seconds, runs
+    ``warmup`` untimed steps, then times about ``seconds`` worth of steps (the
+    count is set per step function from the first warm-up).  The rest matters:
+    after a burst of work OpenBLAS threads keep spinning for about 0.1 s, which
+    slows whichever library runs next (PyTorch's CNN step measured up to 1.6x
+    slower without it, flattering the ratio); the untimed steps after it let
+    the threads of the library under test wake up, as they stay awake in a
+    training loop.
     """
-    for fn in steps.values():
+    iters = {}
+    for name, fn in steps.items():
+        fn()
+        start = time.perf_counter()
         for _ in range(warmup):
             fn()
+        per_step = (time.perf_counter() - start) / warmup
+        iters[name] = max(3, round(seconds / per_step))
     rates = {name: [] for name in steps}
     for _ in range(rounds):
         for name, fn in steps.items():
             time.sleep(pause)
-            start = time.perf_counter()
-            for _ in range(iters):
+            for _ in range(warmup):
                 fn()
-            rates[name].append(batch_size * iters / (time.perf_counter() - start))
+            start = time.perf_counter()
+            for _ in range(iters[name]):
+                fn()
+            rates[name].append(batch_size * iters[name] / (time.perf_counter() - start))
     return rates
 
 
@@ -97,15 +107,20 @@ def torch_step(torch, net, optimizer, X, y):
 
 
 def report(title: str, rates: dict, baseline: str = "pytorch") -> float:
-    """Print median images/s of each step and the ratio to ``baseline``; return layerwise's ratio."""
+    """Print median images/s of each step and the ratio to ``baseline``; return layerwise's ratio.
+
+    The ratio is the median of the per-round ratios; the quartiles of those
+    ratios show how much the machine moved during the run.
+    """
     medians = {name: statistics.median(r) for name, r in rates.items()}
     print(f"\n{title}")
     for name, median in medians.items():
         spread = (max(rates[name]) - min(rates[name])) / median
         print(f"  {name:12s} {median:10.0f} images/s   (spread {spread:.0%} over {len(rates[name])} rounds)")
-    ratios = [a / b for a, b in zip(rates["layerwise"], rates[baseline])]
+    ratios = sorted(a / b for a, b in zip(rates["layerwise"], rates[baseline]))
     ratio = statistics.median(ratios)
-    print(f"  ratio layerwise / {baseline}: {ratio:.2f}x (median of per-round ratios)")
+    q1, _, q3 = statistics.quantiles(ratios, n=4, method="inclusive") if len(ratios) > 1 else (ratio, ratio, ratio)
+    print(f"  ratio layerwise / {baseline}: {ratio:.2f}x (median of per-round ratios; quartiles {q1:.2f}-{q3:.2f})")
     return ratio
 
 
