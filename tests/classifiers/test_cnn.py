@@ -203,6 +203,23 @@ def test_convnet_batchnorm_state_and_test_mode():
     assert rel_error(model.loss(X[:2]), scores[:2]) < 1e-12
 
 
+def test_convnet_scores_large_inputs_in_chunks_with_bounded_memory():
+    rng = np.random.default_rng(13)
+    X = rng.standard_normal((23, 3, 8, 8))
+    model = ConvNet(input_dim=(3, 8, 8), blocks=(4, "pool", 6, "pool"), hidden_dims=(5,), num_classes=3,
+                    normalization="batchnorm", dtype=np.float64)
+    model.loss(X[:8], np.zeros(8, dtype=int))          # a training step on 8 examples sizes the buffers
+    held = sum(ws.nbytes for ws in model._workspaces)
+    model.score_batch_size = 5
+    chunked = model.loss(X)                            # 5 + 5 + 5 + 5 + 3 examples
+    assert chunked.shape == (23, 3)
+    assert sum(ws.nbytes for ws in model._workspaces) == held
+    model.score_batch_size = 128
+    whole = model.loss(X)                              # one pass over all 23: the buffers grow
+    assert sum(ws.nbytes for ws in model._workspaces) > held
+    np.testing.assert_allclose(chunked, whole, rtol=1e-12)
+
+
 def test_convnet_repeated_calls_do_not_corrupt_earlier_results():
     rng = np.random.default_rng(11)
     X1, X2 = rng.standard_normal((2, 4, 3, 8, 8))

@@ -51,6 +51,10 @@ def test_channel_mean_std_over_many_chunks_matches_numpy():
     np.testing.assert_allclose(std, Xf.std(axis=(0, 1, 2), keepdims=True), rtol=1e-12)
     with pytest.raises(ValueError, match="axis 0 is the batch axis"):
         channel_mean_std(X, channel_axis=0)
+    mean_all, std_all = channel_mean_std(X, channel_axis=None)  # every entry pooled
+    assert mean_all.shape == std_all.shape == (1, 1, 1, 1)
+    np.testing.assert_allclose(mean_all.item(), Xf.mean(), rtol=1e-12)
+    np.testing.assert_allclose(std_all.item(), Xf.std(), rtol=1e-12)
 
 
 def test_standardize_hand_example():

@@ -162,12 +162,21 @@ class ConvNet:
                              f" (N, C, H, W), got {X.shape}")
         return X.astype(self.dtype, copy=False)
 
+    # Test mode scores this many examples at a time: the im2col matrices and the
+    # workspaces grow with the batch (about 4 MB per example for CIFAR10_CONVNET),
+    # so scoring 10,000 images at once would take gigabytes.
+    score_batch_size = 128
+
     def loss(self, X, y=None):
         """Scores (N, num_classes) when ``y`` is None (test mode); else ``(loss, grads)`` (train mode).
 
-        X: (N, C, H, W); y: (N,) integer labels.
+        X: (N, C, H, W); y: (N,) integer labels.  Test mode works through X
+        ``score_batch_size`` examples at a time, so its memory does not grow with N.
         """
         X = self._check_input(X)
+        chunk = self.score_batch_size
+        if y is None and X.shape[0] > chunk:
+            return np.concatenate([self.loss(X[i:i + chunk]) for i in range(0, X.shape[0], chunk)])
         mode = "test" if y is None else "train"
         for bn_param in self.bn_params:
             bn_param["mode"] = mode

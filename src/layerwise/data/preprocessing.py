@@ -54,15 +54,21 @@ def channel_mean_std(X, channel_axis=-1):
     """Per-channel mean and standard deviation (population, ``ddof=0``) in float64.
 
     ``X: (N, H, W, C)`` with ``channel_axis=-1`` gives ``mean, std`` of shape
-    ``(1, 1, 1, C)``; ``X: (N, C, H, W)`` with ``channel_axis=1`` gives ``(1, C, 1, 1)``.
-    Two passes (mean, then mean squared deviation) over chunks of images.
+    ``(1, 1, 1, C)``; ``X: (N, C, H, W)`` with ``channel_axis=1`` gives ``(1, C, 1, 1)``;
+    ``channel_axis=None`` pools every entry (shape ``(1, 1, 1, 1)``).
+    Two passes (mean, then mean squared deviation) over chunks of images, so
+    the memory needed beyond ``X`` is a chunk, not a copy of ``X``.
     """
     X = _as_batch(X)
-    ax = channel_axis % X.ndim
-    if ax == 0:
-        raise ValueError("channel_axis cannot be 0: axis 0 is the batch axis")
-    axes = tuple(i for i in range(X.ndim) if i != ax)
-    count = X.size // X.shape[ax]
+    if channel_axis is None:
+        axes = tuple(range(X.ndim))
+        count = X.size
+    else:
+        ax = channel_axis % X.ndim
+        if ax == 0:
+            raise ValueError("channel_axis cannot be 0: axis 0 is the batch axis")
+        axes = tuple(i for i in range(X.ndim) if i != ax)
+        count = X.size // X.shape[ax]
     total = 0.0
     for s in range(0, len(X), _CHUNK):
         total = total + X[s : s + _CHUNK].sum(axis=axes, keepdims=True, dtype=np.float64)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..classifiers import FullyConnectedNet, TwoLayerNet
-from ..data import get_CIFAR10_data, standard_augment
+from ..data import channel_mean_std, get_CIFAR10_data, standard_augment
 from ..solver import Solver
 
 # Each run: the model to build and the Solver's arguments.  "augment" names
@@ -69,7 +69,7 @@ def train_one(name: str, data: dict, out: Path, quick: bool = False, seed: int =
         kwargs["num_epochs"] = 1
     augment = run.get("augment")
     if run.get("standardize"):
-        scale = np.float32(1 / data["X_train"].std())
+        scale = np.float32(1 / channel_mean_std(data["X_train"], channel_axis=None)[1].item())
         data = {k: v * scale if k.startswith("X_") else v for k, v in data.items()}  # a copy: data is shared by runs
     solver = Solver(model, data, augment=AUGMENTATIONS[augment]() if augment else None, seed=seed,
                     verbose=True, print_every=10 ** 9, num_val_samples=None, **kwargs)
