@@ -39,7 +39,7 @@ __all__ = [
 def affine_relu_forward(x, w, b):
     """affine -> ReLU.  x: (N, d1, ..., dk), w: (D, M), b: (M,) -> out: (N, M)."""
     a, fc_cache = affine_forward(x, w, b)
-    out, relu_cache = relu_forward(a)
+    out, relu_cache = relu_forward(a, out=a)  # the caches do not hold a
     return out, (fc_cache, relu_cache)
 
 
@@ -60,7 +60,7 @@ def affine_norm_relu_forward(x, w, b, gamma, beta, norm_param, normalization):
     norm_forward = _NORMS[normalization][0]
     a, fc_cache = affine_forward(x, w, b)
     an, norm_cache = norm_forward(a, gamma, beta, norm_param)
-    out, relu_cache = relu_forward(an)
+    out, relu_cache = relu_forward(an, out=an)  # the caches do not hold an
     return out, (normalization, fc_cache, norm_cache, relu_cache)
 
 

@@ -81,9 +81,12 @@ def affine_backward(dout, cache, compute_dx=True):
 # Elementwise activations
 # ----------------------------------------------------------------------------
 
-def relu_forward(x):
-    """``out = max(0, x)``.  The cache is the output: dout passes where out > 0."""
-    out = np.maximum(x, 0)
+def relu_forward(x, out=None):
+    """``out = max(0, x)``.  The cache is the output: dout passes where out > 0.
+
+    ``out=x`` computes it in place (for a fresh array no one else holds).
+    """
+    out = np.maximum(x, 0, out=out)
     return out, out
 
 
@@ -158,9 +161,10 @@ def _standardize(x, axis, eps):
     """
     mean = x.mean(axis=axis, keepdims=True)
     xc = x - mean
-    var = np.mean(xc * xc, axis=axis, keepdims=True)
+    var = np.mean(np.square(xc), axis=axis, keepdims=True)
     inv_std = 1.0 / np.sqrt(var + eps)
-    return xc * inv_std, mean, var, inv_std
+    xc *= inv_std  # x_hat, in the buffer of xc
+    return xc, mean, var, inv_std
 
 
 def _standardize_backward(dxhat, x_hat, inv_std, axis):
@@ -217,7 +221,8 @@ def batchnorm_forward(x, gamma, beta, bn_param):
         inv_std = 1.0 / np.sqrt(running_var + eps)
         x_hat = (x - running_mean) * inv_std
         cache = ("test", x, x_hat, running_mean, inv_std, gamma)
-    out = gamma * x_hat + beta
+    out = x_hat * gamma
+    out += beta
     bn_param["running_mean"] = running_mean.astype(x.dtype, copy=False)
     bn_param["running_var"] = running_var.astype(x.dtype, copy=False)
     return out, cache
