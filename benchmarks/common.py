@@ -28,7 +28,7 @@ def blas_description() -> str:
     if not infos:
         return "no BLAS found"
     i = infos[0]
-    return f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')}), {i.get('num_threads')} threads"
+    return f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')}), threads: {i.get('num_threads')}"
 
 
 def matmul_gflops(n: int = 2048, dtype=np.float32, repeats: int = 5) -> float:
@@ -130,7 +130,7 @@ def setup() -> "module | None":
     print(f"NumPy {np.__version__}, {blas_description()}")
     print(f"matmul 2048x2048 float32: {matmul_gflops():.0f} GFLOP/s")
     if torch is not None:
-        print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads")
+        print(f"PyTorch {torch.__version__}, threads: {torch.get_num_threads()}")
     return torch
 
 
