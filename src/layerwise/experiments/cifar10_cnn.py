@@ -58,7 +58,8 @@ def run_small(args, out: Path) -> dict:
     else:
         dataset, num_classes, target = "cifar10", 10, 0.65
         d = _cifar10(args.data_root, args.quick)
-        splits = {s: (np.ascontiguousarray(d[f"X_{s}"].transpose(0, 2, 3, 1)), d[f"y_{s}"])
+        # NHWC copies for the module API; pop drops each NCHW original as soon as it is copied
+        splits = {s: (np.ascontiguousarray(d.pop(f"X_{s}").transpose(0, 2, 3, 1)), d[f"y_{s}"])
                   for s in ("train", "val", "test")}
     reset_seed(args.seed)
     model = SmallConvolutionalNetwork(num_classes=num_classes)
