@@ -47,7 +47,7 @@ RUNS = {
         title="FullyConnectedNet + batchnorm + dropout",
         model=lambda: FullyConnectedNet([2048, 1024], normalization="batchnorm", dropout_keep_ratio=0.7,
                                         weight_scale="he", reg=5e-4),
-        solver=dict(update_rule="adam", optim_config={"learning_rate": 1e-3}, lr_decay=0.92, num_epochs=30,
+        solver=dict(update_rule="adam", optim_config={"learning_rate": 1e-3}, lr_schedule="cosine", num_epochs=30,
                     batch_size=256),
         augment="flip", standardize=True, target="test >= 0.60"),
 }
