@@ -85,8 +85,7 @@ def main(argv=None):
     if torch is None:
         print(title, {k: f"{statistics.median(v):.0f} images/s" for k, v in rates.items()})
         return
-    ratio = report(title, rates)
-    print(f"  target: >= {TARGET}x PyTorch -> {'met' if ratio >= TARGET else 'NOT met'}")
+    report(title, rates, TARGET)
 
 
 if __name__ == "__main__":

@@ -68,8 +68,7 @@ def main(argv=None):
             steps["pytorch"] = torch_step(torch, net, opt_cls(net.parameters(), lr=w["lr"]), X, y)
         rates = alternate(steps, w["batch"], rounds=args.rounds, seconds=args.seconds, pause=args.pause)
         if torch is not None:
-            ratios[key] = report(w["title"], rates)
-            print(f"  target: >= {w['target']}x PyTorch -> {'met' if ratios[key] >= w['target'] else 'NOT met'}")
+            ratios[key] = report(w["title"], rates, w["target"])
         else:
             print(w["title"], {k: f"{np.median(v):.0f} images/s" for k, v in rates.items()})
     if ratios:

@@ -106,11 +106,12 @@ def torch_step(torch, net, optimizer, X, y):
     return step
 
 
-def report(title: str, rates: dict, baseline: str = "pytorch") -> float:
+def report(title: str, rates: dict, target: float, baseline: str = "pytorch") -> float:
     """Print median images/s of each step and the ratio to ``baseline``; return layerwise's ratio.
 
     The ratio is the median of the per-round ratios; the quartiles of those
-    ratios show how much the machine moved during the run.
+    ratios show how much the machine moved during the run.  ``target`` is the
+    ratio layerwise should reach.
     """
     medians = {name: statistics.median(r) for name, r in rates.items()}
     print(f"\n{title}")
@@ -121,6 +122,7 @@ def report(title: str, rates: dict, baseline: str = "pytorch") -> float:
     ratio = statistics.median(ratios)
     q1, _, q3 = statistics.quantiles(ratios, n=4, method="inclusive") if len(ratios) > 1 else (ratio, ratio, ratio)
     print(f"  ratio layerwise / {baseline}: {ratio:.2f}x (median of per-round ratios; quartiles {q1:.2f}-{q3:.2f})")
+    print(f"  target: >= {target}x {baseline} -> {'met' if ratio >= target else 'NOT met'}")
     return ratio
 
 

@@ -52,6 +52,7 @@ Reproducibility and checkpoints
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import math
@@ -444,7 +445,7 @@ class Solver:
         if improved:
             self.best_val_acc = val_acc
             self.best_params = {k: np.array(v, copy=True) for k, v in self.model.params.items()}
-            self.best_model_state = _copy_state(_model_state(self.model))  # batchnorm running statistics
+            self.best_model_state = copy.deepcopy(_model_state(self.model))  # batchnorm running statistics
 
         since = self.history[-1]["iteration"] if self.history else 0
         recent = self.loss_history[since:] or self.loss_history[-1:]
@@ -491,7 +492,7 @@ class Solver:
             else:
                 params[name] = best.copy()
         for attr, value in self.best_model_state.items() if self.keep_best else ():
-            _restore_into(self.model, attr, _copy_state(value), "the best model state")
+            _restore_into(self.model, attr, copy.deepcopy(value), "the best model state")
         if self.X_test is not None:
             self.test_acc = self.check_accuracy(self.X_test, self.y_test)
             self._log(f"test acc: {self.test_acc:f}", None)
@@ -723,15 +724,6 @@ def _is_scalar(value):
 def _model_state(model) -> dict:
     """The model's state dicts named in ``_MODEL_STATE`` (references, not copies)."""
     return {a: getattr(model, a) for a in _MODEL_STATE if getattr(model, a, None) is not None}
-
-
-def _copy_state(state):
-    """A copy of nested dicts and lists whose arrays are copied too."""
-    if isinstance(state, dict):
-        return {k: _copy_state(v) for k, v in state.items()}
-    if isinstance(state, list):
-        return [_copy_state(v) for v in state]
-    return np.array(state, copy=True) if isinstance(state, np.ndarray) else state
 
 
 def _restore_into(owner, attr, saved, source):

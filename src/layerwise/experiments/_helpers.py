@@ -53,6 +53,15 @@ def load_data(dataset: str, data_root=None, num_training=None, seed: int = 0) ->
     raise ValueError(f"dataset must be one of {', '.join(DATASETS)}; got {dataset!r}")
 
 
+def unit_std_scale(X) -> np.float32:
+    """``1 / std`` of all entries of ``X``, for scaling mean-subtracted pixels to unit variance.
+
+    Computed in chunks (no copy of ``X``, which for CIFAR-10 in float32 is 600 MB).
+    """
+    from ..data import channel_mean_std
+    return np.float32(1 / channel_mean_std(X, channel_axis=None)[1].item())
+
+
 def dims(data: dict) -> dict:
     """``input_dim`` and ``num_classes`` of a data dict, as keyword arguments of the models."""
     return {"input_dim": int(np.prod(data["X_train"].shape[1:])), "num_classes": len(data["class_names"])}

@@ -22,15 +22,16 @@ from pathlib import Path
 import numpy as np
 
 from ..classifiers.cnn import CIFAR10_CONVNET, ConvNet
-from ..data import CIFAR10_CLASSES, channel_mean_std, get_CIFAR10_data, standard_augment
+from ..data import CIFAR10_CLASSES, get_CIFAR10_data, standard_augment
 from ..solver import Solver
+from ._helpers import unit_std_scale
 
 
 def _cifar10(root, quick):
     """CIFAR-10 split, standardized (mean image subtracted, divided by the pixel standard deviation)."""
     sizes = dict(num_training=500, num_validation=100, num_test=100) if quick else {}
     data = get_CIFAR10_data(root=root, **sizes)
-    scale = np.float32(1 / channel_mean_std(data["X_train"], channel_axis=None)[1].item())
+    scale = unit_std_scale(data["X_train"])
     for split in ("X_train", "X_val", "X_test"):
         data[split] *= scale          # in place: the loader hands out fresh arrays, and a copy costs 600 MB
     return data

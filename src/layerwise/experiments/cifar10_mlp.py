@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from ..classifiers import FullyConnectedNet, TwoLayerNet
-from ..data import channel_mean_std, get_CIFAR10_data, standard_augment
+from ..data import get_CIFAR10_data, standard_augment
 from ..solver import Solver
+from ._helpers import unit_std_scale
 
 # Each run: the model to build and the Solver's arguments.  "augment" names
 # on-the-fly augmentation of training batches (flip, or crop + flip);
@@ -69,7 +70,7 @@ def train_one(name: str, data: dict, out: Path, quick: bool = False, seed: int =
         kwargs["num_epochs"] = 1
     augment = run.get("augment")
     if run.get("standardize"):
-        scale = np.float32(1 / channel_mean_std(data["X_train"], channel_axis=None)[1].item())
+        scale = unit_std_scale(data["X_train"])
         data = {k: v * scale if k.startswith("X_") else v for k, v in data.items()}  # a copy: data is shared by runs
     solver = Solver(model, data, augment=AUGMENTATIONS[augment]() if augment else None, seed=seed,
                     verbose=True, print_every=10 ** 9, num_val_samples=None, **kwargs)

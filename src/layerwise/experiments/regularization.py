@@ -54,12 +54,13 @@ def load_data(dataset, data_root=None, quick=False):
     deviation; CIFAR-100 (20 superclasses) from ``CIFAR100_data``, already standardized.
     ``quick`` keeps 2,000 training and 500 validation images.
     """
-    from ..data import CIFAR100_data, channel_mean_std, get_CIFAR10_data
+    from ..data import CIFAR100_data, get_CIFAR10_data
+    from ._helpers import unit_std_scale
 
     n_train, n_val = (2000, 500) if quick else (None, None)
     if dataset == "cifar10":
         raw = get_CIFAR10_data(root=data_root, num_training=n_train or 49000, num_validation=n_val or 1000)
-        scale = np.float32(1 / channel_mean_std(raw["X_train"], channel_axis=None)[1].item())
+        scale = unit_std_scale(raw["X_train"])
         splits = {}
         for split in ("train", "val", "test"):
             X = np.ascontiguousarray(raw[f"X_{split}"].transpose(0, 2, 3, 1))

@@ -200,8 +200,6 @@ def evaluate_run(run_dir, split: str = "test") -> float:
             raise ValueError(f"{params_path} holds {sorted(saved.files)}, the model expects {sorted(model.params)}")
         for name in saved.files:
             model.params[name] = saved[name]
-    for bn_param in getattr(model, "bn_params", []):
-        bn_param["mode"] = "test"
     _restore_running_stats(run_dir, model)
     y_pred = _predict(model, data[f"X_{split}"])
     return float(np.mean(y_pred == data[f"y_{split}"]))
@@ -215,8 +213,7 @@ def _restore_running_stats(run_dir: Path, model) -> None:
     state = load_checkpoint(run_dir / "checkpoint")
     best = state.get("best_model_state") or state["model_state"]  # older checkpoints: the last statistics
     for target, saved in zip(model.bn_params, best.get("bn_params", [])):
-        target.update(saved)
-        target["mode"] = "test"
+        target.update(saved)  # the mode is set by model.loss (test mode without labels)
 
 
 # --------------------------------------------------------------------------- report
