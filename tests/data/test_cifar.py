@@ -155,10 +155,23 @@ def test_get_data_split_and_mean_follow_the_course(fake10_tar):
         assert data[key].dtype == np.float32 and data[key].flags.c_contiguous
     for key in ("y_train", "y_val", "y_test"):
         assert data[key].dtype == np.int64
-    np.testing.assert_allclose(data["mean_image"], mean.transpose(2, 0, 1), atol=1e-4)
-    assert data["mean_image"].shape == (3, 32, 32)
-    assert data["class_names"] == OFFICIAL_CLASSES
+    np.testing.assert_allclose(data.mean_image, mean.transpose(2, 0, 1), atol=1e-4)
+    assert data.mean_image.shape == (3, 32, 32)
+    assert data.class_names == OFFICIAL_CLASSES
     assert abs(data["X_train"].mean(axis=0)).max() < 1e-3  # centered on the training part
+
+
+def test_get_data_dict_holds_only_the_six_split_arrays(fake10_tar):
+    data = get_CIFAR10_data(num_training=30, num_validation=10, num_test=5, root=fake10_tar["path"])
+    lines = [f"{k}: {v.shape}" for k, v in data.items()]  # the courses' first data cell
+    assert lines == [
+        "X_train: (30, 3, 32, 32)", "y_train: (30,)", "X_val: (10, 3, 32, 32)",
+        "y_val: (10,)", "X_test: (5, 3, 32, 32)", "y_test: (5,)",
+    ]  # fmt: skip
+    copy = data.copy()
+    copy["y_train"] = copy["y_train"][:3]
+    assert copy.class_names == data.class_names and copy.mean_image is data.mean_image
+    assert data["y_train"].shape == (30,) and data.num_classes == 10
 
 
 def test_get_data_without_mean_subtraction_and_float64(fake10_dir):

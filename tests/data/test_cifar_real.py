@@ -34,12 +34,12 @@ def test_real_cifar10():
     assert data["X_val"].shape == (1000, 3, 32, 32)
     assert data["X_test"].shape == (1000, 3, 32, 32)
     assert data["X_train"].dtype == np.float32
-    assert data["class_names"] == CIFAR10_CLASSES
+    assert data.class_names == CIFAR10_CLASSES
     np.testing.assert_array_equal(data["y_train"], Ytr[:49000])
     np.testing.assert_array_equal(data["y_val"], Ytr[49000:])
     np.testing.assert_array_equal(data["y_test"], Yte[:1000])
     # The course split: val is the tail of the training set, test the head of the test set.
-    mean = data["mean_image"]
+    mean = data.mean_image
     np.testing.assert_allclose(data["X_val"][:50] + mean, Xtr[49000:49050].transpose(0, 3, 1, 2), atol=1e-3)
     np.testing.assert_allclose(data["X_test"][-50:] + mean, Xte[950:1000].transpose(0, 3, 1, 2), atol=1e-3)
     np.testing.assert_allclose(mean, Xtr[:49000].mean(axis=0, dtype=np.float64).transpose(2, 0, 1), atol=1e-3)

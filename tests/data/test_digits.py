@@ -16,13 +16,13 @@ def test_shapes_types_and_scaling():
     assert data["X_val"].shape == (300, 1, 8, 8) and data["X_test"].shape == (300, 1, 8, 8)
     for key in ("X_train", "X_val", "X_test"):
         assert data[key].dtype == np.float32
-        restored = data[key] + data["mean_image"]
+        restored = data[key] + data.mean_image
         assert restored.min() >= -1e-6 and restored.max() <= 1 + 1e-6  # scaled to [0, 1]
     for key in ("y_train", "y_val", "y_test"):
         assert data[key].dtype == np.int64 and data[key].min() >= 0 and data[key].max() <= 9
-    assert data["mean_image"].shape == (1, 8, 8)
+    assert data.mean_image.shape == (1, 8, 8)
     np.testing.assert_allclose(data["X_train"].mean(axis=0), 0, atol=1e-6)
-    assert data["class_names"] == DIGITS_CLASSES == tuple("0123456789")
+    assert data.class_names == DIGITS_CLASSES == tuple("0123456789")
 
 
 def test_splits_partition_the_data_set_and_keep_labels():

@@ -26,6 +26,6 @@ def test_images_and_solver_dict():
     data = make_classification_data(num_train=30, num_val=10, num_test=5, num_classes=3, shape=(2, 3, 3), seed=2)
     assert data["X_train"].shape == (30, 2, 3, 3) and data["X_val"].shape == (10, 2, 3, 3)
     assert data["X_test"].shape == (5, 2, 3, 3) and data["y_test"].shape == (5,)
-    assert data["class_names"] == ("class_0", "class_1", "class_2")
+    assert data.class_names == ("class_0", "class_1", "class_2")
     again = make_classification_data(num_train=30, num_val=10, num_test=5, num_classes=3, shape=(2, 3, 3), seed=2)
     np.testing.assert_array_equal(data["X_val"], again["X_val"])

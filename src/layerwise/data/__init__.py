@@ -43,6 +43,7 @@ from .preprocessing import (
     standardize,
     train_val_split,
 )
+from .splits import DataSplits
 from .safe_pickle import RestrictedUnpickler, UnsafePickleError, restricted_load, restricted_loads
 from .synthetic import (
     make_blobs,
@@ -53,6 +54,7 @@ from .synthetic import (
 )
 
 __all__ = [
+    "DataSplits",
     # CIFAR
     "CIFAR10_CLASSES",
     "load_CIFAR10",

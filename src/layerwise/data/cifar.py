@@ -28,6 +28,7 @@ import numpy as np
 from .paths import DataFileError, DatasetLocation, locate_dataset
 from .preprocessing import channel_mean_std, mean_image, standardize
 from .safe_pickle import UnsafePickleError, restricted_loads
+from .splits import DataSplits
 
 __all__ = [
     "CIFAR10_CLASSES",
@@ -347,8 +348,9 @@ def get_CIFAR10_data(
     ``X_train`` (``mean_image``, ``(3, 32, 32)``, accumulated in float64) is
     subtracted from all three.
 
-    Returns a dict with ``X_train, y_train, X_val, y_val, X_test, y_test``,
-    ``class_names`` (the 10 class names) and ``mean_image``.
+    Returns a :class:`DataSplits`: a dict of exactly ``X_train, y_train, X_val,
+    y_val, X_test, y_test``, with the 10 class names as ``.class_names`` and the
+    mean image as ``.mean_image``.
     """
     if not np.issubdtype(np.dtype(dtype), np.floating):
         raise ValueError(f"dtype should be a float type such as np.float32, got {np.dtype(dtype)}")
@@ -360,20 +362,18 @@ def get_CIFAR10_data(
 
     x = raw.x_train.reshape(-1, 3, 32, 32)  # rows are already (C, H, W): no transpose needed
     stop = num_training + num_validation
-    data = {
+    data = DataSplits({
         "X_train": x[:num_training].astype(dtype),
         "y_train": raw.labels_train["label"][:num_training].copy(),
         "X_val": x[num_training:stop].astype(dtype),
         "y_val": raw.labels_train["label"][num_training:stop].copy(),
         "X_test": raw.x_test[:num_test].reshape(-1, 3, 32, 32).astype(dtype),
         "y_test": raw.labels_test["label"][:num_test].copy(),
-    }
-    mean = mean_image(x[:num_training], dtype=dtype)
+    }, class_names=CIFAR10_CLASSES)
+    data.mean_image = mean_image(x[:num_training], dtype=dtype)
     if subtract_mean:
         for key in ("X_train", "X_val", "X_test"):
-            data[key] -= mean
-    data["class_names"] = CIFAR10_CLASSES
-    data["mean_image"] = mean
+            data[key] -= data.mean_image
     return data
 
 

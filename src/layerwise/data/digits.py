@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .preprocessing import mean_image, split_indices
+from .splits import DataSplits
 
 __all__ = ["DIGITS_CLASSES", "load_digits_data"]
 
@@ -24,8 +25,8 @@ def load_digits_data(num_validation=300, num_test=300, seed=0, dtype=np.float32,
     With ``subtract_mean`` the mean image of the training part (``mean_image``,
     ``(1, 8, 8)``) is subtracted from all three.
 
-    Returns a dict with ``X_train, y_train, X_val, y_val, X_test, y_test`` (labels
-    int64), ``class_names`` and ``mean_image``.
+    Returns a :class:`DataSplits` of ``X_train, y_train, X_val, y_val, X_test, y_test``
+    (labels int64) with ``.class_names`` and ``.mean_image``.
     """
     try:
         from sklearn.datasets import load_digits
@@ -51,10 +52,11 @@ def load_digits_data(num_validation=300, num_test=300, seed=0, dtype=np.float32,
         )
     tr, va, te = split_indices(n, [num_train, num_validation, num_test], seed=seed)
     mean = mean_image(X[tr], dtype=dtype)
-    data = {"X_train": X[tr], "y_train": y[tr], "X_val": X[va], "y_val": y[va], "X_test": X[te], "y_test": y[te]}
+    data = DataSplits(
+        {"X_train": X[tr], "y_train": y[tr], "X_val": X[va], "y_val": y[va], "X_test": X[te], "y_test": y[te]},
+        class_names=DIGITS_CLASSES, mean_image=mean,
+    )
     if subtract_mean:
         for key in ("X_train", "X_val", "X_test"):
             data[key] -= mean
-    data["class_names"] = DIGITS_CLASSES
-    data["mean_image"] = mean
     return data

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .paths import open_temp_beside
+from .splits import DataSplits
 
 __all__ = [
     "make_blobs",
@@ -58,16 +59,15 @@ def make_images(num_samples=100, num_classes=10, shape=(3, 8, 8), noise=0.5, see
 def make_classification_data(
     num_train=200, num_val=50, num_test=50, num_classes=10, shape=(3, 8, 8), noise=0.5, seed=0, dtype=np.float32
 ):
-    """A Solver-ready dict ``X_train, y_train, X_val, y_val, X_test, y_test, class_names``
+    """A Solver-ready :class:`DataSplits` ``X_train, y_train, X_val, y_val, X_test, y_test``
     from one :func:`make_images` draw (so the three splits share the prototypes)."""
     X, y = make_images(num_train + num_val + num_test, num_classes, shape, noise, seed, dtype)
     a, b = num_train, num_train + num_val
-    return {
+    return DataSplits({
         "X_train": X[:a], "y_train": y[:a],
         "X_val": X[a:b], "y_val": y[a:b],
         "X_test": X[b:], "y_test": y[b:],
-        "class_names": tuple(f"class_{i}" for i in range(num_classes)),
-    }  # fmt: skip
+    }, class_names=tuple(f"class_{i}" for i in range(num_classes)))  # fmt: skip
 
 
 # --------------------------------------------------------------------------- fake CIFAR files

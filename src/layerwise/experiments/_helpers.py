@@ -34,7 +34,7 @@ def experiment_parser(name: str, doc: str, default_dataset: str = "digits") -> a
 
 
 def load_data(dataset: str, data_root=None, num_training=None, seed: int = 0) -> dict:
-    """``X_train, y_train, X_val, y_val, X_test, y_test`` (NCHW float32, mean-subtracted) and ``class_names``.
+    """:class:`~layerwise.data.DataSplits` ``X_train, ..., y_test`` (NCHW float32, mean-subtracted).
 
     ``num_training`` keeps only the first that many training images (the
     digits are shuffled with ``seed`` first; CIFAR-10 keeps its course order).
@@ -64,7 +64,7 @@ def unit_std_scale(X) -> np.float32:
 
 def dims(data: dict) -> dict:
     """``input_dim`` and ``num_classes`` of a data dict, as keyword arguments of the models."""
-    return {"input_dim": int(np.prod(data["X_train"].shape[1:])), "num_classes": len(data["class_names"])}
+    return {"input_dim": int(np.prod(data["X_train"].shape[1:])), "num_classes": data.num_classes}
 
 
 def build(model_class, seed: int, *args, **kwargs):

@@ -44,11 +44,12 @@ def randomize_labels(y, fraction: float, num_classes: int, seed: int = 0):
 
 def run(data: dict, fractions, num_epochs: int, batch_size: int, learning_rate: float, seed: int = 0) -> dict:
     """``{fraction: metrics}``: accuracies on noisy/true training labels, clean val/test, histories."""
-    num_classes = len(data["class_names"])
+    num_classes = data.num_classes
     results = {}
     for fraction in fractions:
         y_noisy = randomize_labels(data["y_train"], fraction, num_classes, seed=seed)
-        noisy = {**data, "y_train": y_noisy}
+        noisy = data.copy()
+        noisy["y_train"] = y_noisy
         model = h.build(FullyConnectedNet, seed, HIDDEN_DIMS, weight_scale="he", **h.dims(data))
         solver, seconds, diverged = h.train(model, noisy, seed=seed, update_rule="adam",
                                             optim_config={"learning_rate": learning_rate}, num_epochs=num_epochs,
@@ -89,7 +90,7 @@ def main(argv=None) -> int:
     data = h.load_data(args.dataset, args.data_root, settings["num_training"], seed=args.seed)
     print(f"3-layer net {HIDDEN_DIMS}, Adam {settings['learning_rate']:.0e}, {len(data['y_train'])} training images "
           f"of {args.dataset}, {num_epochs} epochs, batch {settings['batch_size']}; chance is "
-          f"{1 / len(data['class_names']):.2f}")
+          f"{1 / data.num_classes:.2f}")
 
     results = run(data, fractions, num_epochs, settings["batch_size"], settings["learning_rate"], seed=args.seed)
     h.print_table(["fraction", "labels wrong", "train acc (noisy)", "train acc (true)", "val acc", "test acc", "time"],

@@ -33,19 +33,18 @@ __all__ = ["load_dataset", "build_model", "train_run", "resume_run", "evaluate_r
 # --------------------------------------------------------------------------- data and models
 
 def load_dataset(config: TrainConfig) -> dict:
-    """``X_train, y_train, X_val, y_val, X_test, y_test`` (NCHW float32) and ``class_names``."""
+    """:class:`~layerwise.data.DataSplits` ``X_train, y_train, X_val, y_val, X_test, y_test`` (NCHW float32)."""
     from .. import data
 
     if config.dataset == "digits":
         d = data.load_digits_data(seed=config.seed)
-        d.setdefault("class_names", tuple(str(i) for i in range(10)))
     elif config.dataset == "cifar10":
         d = data.get_CIFAR10_data(root=config.data_root)
     else:
         c = data.CIFAR100_data(config.data_root)
-        d = {"X_train": c["data_train"], "y_train": c["labels_train"], "X_val": c["data_val"],
-             "y_val": c["labels_val"], "X_test": c["data_test"], "y_test": c["labels_test"],
-             "class_names": tuple(c["label_names"])}
+        d = data.DataSplits({"X_train": c["data_train"], "y_train": c["labels_train"], "X_val": c["data_val"],
+                             "y_val": c["labels_val"], "X_test": c["data_test"], "y_test": c["labels_test"]},
+                            class_names=c["label_names"])
         for split in ("X_train", "X_val", "X_test"):          # (N, H, W, C) -> (N, C, H, W)
             d[split] = np.ascontiguousarray(d[split].transpose(0, 3, 1, 2))
     if config.num_training:
@@ -134,7 +133,7 @@ def train_run(config: TrainConfig, verbose: bool = True) -> Path:
     from ..solver import Solver
 
     data = load_dataset(config)
-    model = build_model(config, data["X_train"].shape[1:], len(data["class_names"]))
+    model = build_model(config, data["X_train"].shape[1:], data.num_classes)
     run_dir = _new_run_dir(config)
     _write_json(run_dir / "config.json", {"config": dataclasses.asdict(config), "layerwise_version": __version__,
                                           "numpy_version": np.__version__})
@@ -158,7 +157,7 @@ def resume_run(run_dir, verbose: bool = True) -> Path:
     run_dir = Path(run_dir)
     config = _load_config(run_dir)
     data = load_dataset(config)
-    model = build_model(config, data["X_train"].shape[1:], len(data["class_names"]))
+    model = build_model(config, data["X_train"].shape[1:], data.num_classes)
     kwargs = _solver_kwargs(config, run_dir, verbose)
     solver = Solver.resume(run_dir / "checkpoint", model, data, augment=kwargs["augment"],
                            on_epoch_end=kwargs["on_epoch_end"], verbose=verbose, num_epochs=config.num_epochs)
@@ -191,7 +190,7 @@ def evaluate_run(run_dir, split: str = "test") -> float:
         raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
     config = _load_config(run_dir)
     data = load_dataset(config)
-    model = build_model(config, data["X_train"].shape[1:], len(data["class_names"]))
+    model = build_model(config, data["X_train"].shape[1:], data.num_classes)
     params_path = run_dir / "best_params.npz"
     if not params_path.is_file():
         raise FileNotFoundError(f"{params_path} is missing: the run has not finished (try `layerwise resume`)")
@@ -225,7 +224,7 @@ def write_report(run_dir: Path, solver, data, y_pred, config: TrainConfig) -> Pa
         from .. import vis
         vis.plot_history(solver, run_dir / "history.png")
         images.append(("Loss and accuracy", "history.png"))
-        vis.plot_confusion_matrix(data["y_val"], y_pred, data["class_names"], run_dir / "confusion.png")
+        vis.plot_confusion_matrix(data["y_val"], y_pred, data.class_names, run_dir / "confusion.png")
         images.append(("Confusion matrix (validation)", "confusion.png"))
         first = solver.model.params.get("W1")
         if first is not None and (first.ndim == 4 or (first.ndim == 2 and first.shape[0] == 3 * 32 * 32)):
