@@ -70,6 +70,43 @@ def test_visualize_grid_constant_and_grayscale_images():
     assert np.all(grid == 0)
 
 
+
+# --------------------------------------------------------------------------- vis_grid, vis_nn
+
+def test_vis_grid_hand_worked():
+    # Two 1x1 single-channel images, values 2 and 6: a 2x2 grid of 2x2 cells (image + border).
+    Xs = np.array([2.0, 6.0]).reshape(2, 1, 1, 1)
+    grid = vis.vis_grid(Xs)
+    assert grid.shape == (4, 4, 1)
+    expected = np.zeros((4, 4))
+    expected[0, 2] = 1.0  # the second image is the maximum; the first and the borders the minimum
+    assert np.array_equal(grid[..., 0], expected)
+
+
+def test_vis_grid_keeps_relative_brightness(rng):
+    Xs = rng.uniform(0, 255, size=(5, 4, 3, 3))
+    Xs[1] *= 0.5
+    grid = vis.vis_grid(Xs)
+    assert grid.shape == (3 * 5, 3 * 4, 3) and grid.min() == 0 and grid.max() == 1
+    low, span = Xs.min(), Xs.max() - Xs.min()
+    # Cell (0, 1) holds image 1, rescaled with the global minimum and maximum.
+    assert np.allclose(grid[0:4, 4:7], (Xs[1] - low) / span)
+    with pytest.raises(ValueError, match="vis_grid"):
+        vis.vis_grid(np.zeros((3, 4, 4)))
+
+
+def test_vis_nn_rows_of_neighbours(rng):
+    rows = [[rng.uniform(size=(2, 3, 3)) for _ in range(4)] for _ in range(3)]
+    grid = vis.vis_nn(rows)
+    assert grid.shape == (3 * 3, 4 * 4, 3)
+    everything = np.array(rows)
+    low, span = everything.min(), everything.max() - everything.min()
+    assert np.allclose(grid[3:5, 8:11], (rows[1][2] - low) / span)
+    assert np.all(grid[2, :, :] == 0)  # the border below the first row
+    with pytest.raises(ValueError, match="same number"):
+        vis.vis_nn([[rows[0][0]], []])
+    assert np.all(vis.vis_nn([[np.ones((2, 2, 1))]]) == 0)
+
 # --------------------------------------------------------------------------- confusion matrix
 
 def test_confusion_matrix_hand_worked():
@@ -139,6 +176,38 @@ def test_plot_first_layer_weights_errors(tmp_path):
     with pytest.raises(ValueError, match="can show 1 or 3 input channels, got 16"):
         vis.plot_first_layer_weights(np.ones((8, 16, 3, 3)), tmp_path / "w.png")
     assert not (tmp_path / "w.png").exists()
+
+
+def _png_size(path):
+    with open(path, "rb") as f:
+        data = f.read(24)
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_plot_first_layer_weights_of_several_nets_side_by_side(tmp_path, rng):
+    W = rng.standard_normal((3072, 10))
+    one = vis.plot_first_layer_weights(W, tmp_path / "one.png")
+    two = vis.plot_first_layer_weights({"sub-optimal": W, "tuned": 2 * W}, tmp_path / "two.png")
+    _assert_png(two)
+    (w1, h1), (w2, h2) = _png_size(one), _png_size(two)
+    assert h1 == h2 and w2 == 2 * w1
+    with pytest.raises(ValueError, match="empty dict"):
+        vis.plot_first_layer_weights({}, tmp_path / "none.png")
+
+
+def test_plot_training_comparison(tmp_path, rng):
+    base = {"loss_history": list(2 - rng.random(50)), "train_acc_history": [0.1, 0.3], "val_acc_history": [0.1, 0.2]}
+    bn = SimpleNamespace(loss_history=list(1 - rng.random(50)), train_acc_history=[0.2, 0.5],
+                         val_acc_history=[0.2, 0.3])
+    path = vis.plot_training_comparison({"baseline": base, "batchnorm": bn}, tmp_path / "curves.png")
+    _assert_png(path)
+    width, height = _png_size(path)
+    assert height > width  # three panels stacked
+    with pytest.raises(ValueError, match="run 'x' has no train_acc_history"):
+        vis.plot_training_comparison({"x": {"loss_history": [1.0]}}, tmp_path / "bad.png")
+    with pytest.raises(ValueError, match="non-empty dict"):
+        vis.plot_training_comparison({}, tmp_path / "bad.png")
+    assert not (tmp_path / "bad.png").exists()
 
 
 def test_plot_confusion_matrix(tmp_path, rng):

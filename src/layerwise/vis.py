@@ -19,12 +19,15 @@ from .fileio import atomic_open
 
 __all__ = [
     "visualize_grid",
+    "vis_grid",
+    "vis_nn",
     "confusion_matrix",
     "plot_history",
     "plot_first_layer_weights",
     "plot_confusion_matrix",
     "plot_misclassified",
     "plot_comparison",
+    "plot_training_comparison",
     "plot_cross_validation",
 ]
 
@@ -64,6 +67,56 @@ def visualize_grid(Xs, ubound=255.0, padding=1):
     grid = grid.reshape(G * (H + padding), G * (W + padding), C)[:G * (H + padding) - padding,
                                                                   :G * (W + padding) - padding]
     return grid[..., 0] if squeeze else grid
+
+
+def vis_grid(Xs):
+    """Tile images into a square grid rescaled as a whole to ``[0, 1]``.
+
+    Xs: ``(N, H, W, C)``.  Unlike :func:`visualize_grid`, the images keep their
+    relative brightness: one minimum and one maximum over all of them map to 0
+    and 1.  The grid has ``G = ceil(sqrt(N))`` cells a side, each followed by a
+    one-pixel border; borders and empty cells take the overall minimum.
+    Returns ``(G*(H+1), G*(W+1), C)`` float64.
+    """
+    Xs = np.asarray(Xs, dtype=np.float64)
+    if Xs.ndim != 4 or len(Xs) == 0:
+        raise ValueError(f"vis_grid: expected a non-empty batch of images (N, H, W, C), got shape {Xs.shape}")
+    G = math.ceil(math.sqrt(len(Xs)))
+    return _tile_jointly(list(Xs), G, G)
+
+
+def vis_nn(rows):
+    """Tile a list of rows of equally sized ``(H, W, C)`` images, rescaled as a whole to ``[0, 1]``.
+
+    For example the query images and their nearest neighbours, one query per
+    row.  Every cell is followed by a one-pixel border with the overall minimum.
+    Returns ``(R*(H+1), K*(W+1), C)`` float64 for ``R`` rows of ``K`` images.
+    """
+    rows = [list(row) for row in rows]
+    if not rows or not rows[0] or any(len(row) != len(rows[0]) for row in rows):
+        raise ValueError("vis_nn: expected a non-empty list of rows holding the same number of images, got "
+                         f"row lengths {[len(row) for row in rows]}")
+    images = [np.asarray(im, dtype=np.float64) for row in rows for im in row]
+    if images[0].ndim != 3:
+        raise ValueError(f"vis_nn: expected images of shape (H, W, C), got shape {images[0].shape}")
+    return _tile_jointly(images, len(rows), len(rows[0]))
+
+
+def _tile_jointly(images, n_rows, n_cols):
+    """Place ``images`` row by row in an ``n_rows x n_cols`` grid; rescale the whole grid to [0, 1]."""
+    H, W, C = images[0].shape
+    shapes = {im.shape for im in images}
+    if len(shapes) != 1:
+        raise ValueError(f"all images must have the same shape, got {sorted(shapes)}")
+    low = min(im.min() for im in images)
+    high = max(im.max() for im in images)
+    grid = np.full((n_rows * (H + 1), n_cols * (W + 1), C), low)
+    for k, im in enumerate(images):
+        r, c = divmod(k, n_cols)
+        grid[r * (H + 1):r * (H + 1) + H, c * (W + 1):c * (W + 1) + W] = im
+    if high == low:  # a constant picture: all zeros rather than a division by zero
+        return np.zeros_like(grid)
+    return (grid - low) / (high - low)
 
 
 def confusion_matrix(y_true, y_pred, num_classes):
@@ -111,12 +164,28 @@ def plot_first_layer_weights(W, path, image_shape=None, channels_last=False, pad
     """First-layer weights as images, tiled with :func:`visualize_grid`.
 
     W: affine weights ``(D, H)`` (one image per hidden unit) or conv filters
-    ``(F, C, k, k)``.  For affine weights ``image_shape`` is ``(C, H, W)``
-    (default: ``(3, 32, 32)`` for D = 3072, else a square grey or RGB image
-    when ``D`` allows); ``channels_last`` says the inputs were flattened from
-    ``(H, W, C)`` images (``load_CIFAR10`` arrays) rather than ``(C, H, W)``
-    ones (``get_CIFAR10_data``).
+    ``(F, C, k, k)``; or a dict ``{name: W}`` of several nets' weights, drawn side
+    by side with their names as captions (e.g. a sub-optimal and a tuned net).
+    For affine weights ``image_shape`` is ``(C, H, W)`` (default: ``(3, 32, 32)``
+    for D = 3072, else a square grey or RGB image when ``D`` allows);
+    ``channels_last`` says the inputs were flattened from ``(H, W, C)`` images
+    (``load_CIFAR10`` arrays) rather than ``(C, H, W)`` ones (``get_CIFAR10_data``).
     """
+    panels = W if isinstance(W, Mapping) else {None: W}
+    if not panels:
+        raise ValueError("plot_first_layer_weights: got an empty dict; expected {name: weights}")
+    grids = {name: _weight_grid(w, image_shape, channels_last, padding) for name, w in panels.items()}
+    fig = _figure((6 * len(grids), 6))
+    for ax, (name, (grid, count, kind)) in zip(fig.subplots(1, len(grids), squeeze=False)[0], grids.items()):
+        _show(ax, grid)
+        ax.set_title(f"{name} ({count} {kind})" if name is not None else f"First-layer weights ({count} {kind})")
+    if title or len(grids) > 1:
+        fig.suptitle(title or "First-layer weights")
+    return _save(fig, path)
+
+
+def _weight_grid(W, image_shape, channels_last, padding):
+    """``(grid image, number of images, 'filters' | 'units')`` of one layer's weights."""
     W = np.asarray(W, dtype=np.float64)
     if W.ndim == 4:
         images = W.transpose(0, 2, 3, 1)
@@ -128,12 +197,7 @@ def plot_first_layer_weights(W, path, image_shape=None, channels_last=False, pad
                          f"got shape {W.shape}")
     if images.shape[-1] not in (1, 3):
         raise ValueError(f"plot_first_layer_weights: can show 1 or 3 input channels, got {images.shape[-1]}")
-    grid = visualize_grid(images, ubound=1.0, padding=padding)
-    fig = _figure((6, 6))
-    ax = fig.subplots()
-    _show(ax, grid)
-    ax.set_title(title or f"First-layer weights ({len(images)} {'filters' if W.ndim == 4 else 'units'})")
-    return _save(fig, path)
+    return visualize_grid(images, ubound=1.0, padding=padding), len(images), "filters" if W.ndim == 4 else "units"
 
 
 def plot_confusion_matrix(y_true, y_pred, class_names, path, title=None):
@@ -206,6 +270,33 @@ def plot_misclassified(X, y_true, y_pred, class_names, path, per_class=8, seed=0
     ax.set_xticks([])
     ax.set_ylabel("predicted class")
     ax.set_title(title or f"Misclassified examples (caption: true class); {int(np.sum(y_true != y_pred))} errors")
+    return _save(fig, path)
+
+
+def plot_training_comparison(runs, path, title=None):
+    """Training loss, training accuracy and validation accuracy of several runs, one panel each.
+
+    runs: ``{name: Solver or histories dict}`` (anything :func:`plot_history`
+    takes), e.g. ``{'baseline': solver, 'batchnorm': bn_solver}``: the course's
+    comparison of a plain and a batch-normalized net trained alike.
+    """
+    if not isinstance(runs, Mapping) or not runs:
+        raise ValueError("plot_training_comparison: runs must be a non-empty dict {name: Solver or histories}")
+    panels = (("loss_history", "Training loss", "iteration", "o"),
+              ("train_acc_history", "Training accuracy", "epoch", "-o"),
+              ("val_acc_history", "Validation accuracy", "epoch", "-o"))
+    fig = _figure((8, 11))
+    for ax, (key, name, xlabel, style) in zip(fig.subplots(3, 1), panels):
+        for run, hist in runs.items():
+            values = _history(hist, key)
+            if values is None:
+                raise ValueError(f"plot_training_comparison: run {run!r} has no {key}; "
+                                 "expected a Solver or a dict of histories")
+            ax.plot(np.arange(len(values)), values, style, markersize=3, label=str(run))
+        ax.set(xlabel=xlabel, title=name)
+        ax.legend(loc="upper center", ncol=4, fontsize=8)
+    if title:
+        fig.suptitle(title)
     return _save(fig, path)
 
 

@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from layerwise.experiments import batchnorm_init, dropout, init_depth, label_noise, optimizers, overfit
+from layerwise.experiments import batchnorm_init, dropout, init_depth, label_noise, optimizers, overfit, two_layer_net
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-CLASSIC = ("optimizers", "batchnorm_init", "dropout", "init_depth", "overfit", "label_noise")
+CLASSIC = ("optimizers", "batchnorm_init", "dropout", "init_depth", "overfit", "label_noise", "two_layer_net")
 
 
 def _run(module, tmp_path, *extra):
@@ -71,6 +71,13 @@ def test_batchnorm_init(tmp_path):
     # Weights of scale 1 through 8 layers: the plain net's loss explodes, batchnorm keeps it sane.
     assert base[-1]["final_loss"] is None or base[-1]["final_loss"] > 100
     assert bn[-1]["final_loss"] < 100
+    # The fixed-scale comparison: both nets' curves, drawn together.
+    assert _is_png(tmp_path / "batchnorm_curves.png")
+    curves = results["curves"]
+    assert list(curves) == ["baseline", "batchnorm"]
+    for hist in curves.values():
+        assert len(hist["train_acc_history"]) == len(hist["val_acc_history"]) == 3  # epoch 0 and two epochs
+        assert len(hist["loss_history"]) > 0
 
 
 def test_dropout(tmp_path):
@@ -156,3 +163,14 @@ def test_randomize_labels():
     assert np.array_equal(partial, label_noise.randomize_labels(y, 0.3, 10, seed=1))      # seeded
     with pytest.raises(ValueError, match=r"fraction of randomized labels must be in \[0, 1\], got 1.5"):
         label_noise.randomize_labels(y, 1.5, 10)
+
+
+def test_two_layer_net_sub_optimal_vs_tuned(tmp_path):
+    code, results = _run(two_layer_net, tmp_path)
+    assert code == 0
+    for name in ("two_layer_net_weights.png", "two_layer_net_curves.png"):
+        assert _is_png(tmp_path / name), name
+    sub, tuned = results["runs"]["sub-optimal"], results["runs"]["tuned"]
+    assert results["num_iters"] == 100 and len(sub["loss_history"]) == 100
+    assert sub["val_acc"] < 0.2 < 0.5 < tuned["val_acc"]     # 100 iterations: chance vs well on the way
+    assert tuned["loss_history"][-1] < sub["loss_history"][-1] - 0.5

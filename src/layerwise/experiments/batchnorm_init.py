@@ -2,7 +2,11 @@
 
     layerwise experiment batchnorm_init [--dataset digits|cifar10] [--out DIR] [--quick]
 
-The course experiment: an 8-layer ``FullyConnectedNet`` (seven hidden layers
+First the course's direct comparison: a 6-layer net (five hidden layers of 100
+units) at the fixed weight scale 2e-2, trained alike with and without batchnorm,
+their training loss and accuracies drawn together (``batchnorm_curves.png``).
+
+Then the sweep: an 8-layer ``FullyConnectedNet`` (seven hidden layers
 of 50 units) trained with Adam (learning rate 1e-3) from weights drawn with
 standard deviations ``weight_scale`` from 1e-4 to 1, once plain and once with
 batch normalization.  Without batchnorm only a narrow band of scales trains
@@ -20,8 +24,11 @@ from pathlib import Path
 import numpy as np
 
 from ..classifiers import FullyConnectedNet
+from ..vis import plot_training_comparison
 from . import _helpers as h
 
+CURVES_HIDDEN_DIMS = [100] * 5
+CURVES_WEIGHT_SCALE = 2e-2
 HIDDEN_DIMS = [50] * 7
 NORMALIZATIONS = {"baseline": None, "batchnorm": "batchnorm"}
 # Per data set: training images (None: all), number of scales and epochs (full, --quick), batch size.
@@ -31,16 +38,27 @@ SETTINGS = {
 }
 
 
+def _train(data, hidden_dims, scale, normalization, num_epochs, batch_size, seed):
+    model = h.build(FullyConnectedNet, seed, hidden_dims, weight_scale=float(scale),
+                    normalization=normalization, **h.dims(data))
+    return h.train(model, data, seed=seed, update_rule="adam", optim_config={"learning_rate": 1e-3},
+                   num_epochs=num_epochs, batch_size=batch_size)
+
+
+def curves(data: dict, num_epochs: int, batch_size: int, seed: int = 0) -> dict:
+    """``{name: solver}`` of the plain and the batch-normalized 6-layer net at weight scale 2e-2."""
+    return {name: _train(data, CURVES_HIDDEN_DIMS, CURVES_WEIGHT_SCALE, normalization, num_epochs, batch_size,
+                         seed)[0]
+            for name, normalization in NORMALIZATIONS.items()}
+
+
 def run(data: dict, scales, num_epochs: int, batch_size: int, seed: int = 0) -> dict:
     """``{name: [metrics per scale]}`` for the plain and the batch-normalized net."""
     results = {name: [] for name in NORMALIZATIONS}
     for scale in scales:
         for name, normalization in NORMALIZATIONS.items():
-            model = h.build(FullyConnectedNet, seed, HIDDEN_DIMS, weight_scale=float(scale),
-                            normalization=normalization, **h.dims(data))
-            solver, seconds, diverged = h.train(model, data, seed=seed, update_rule="adam",
-                                                optim_config={"learning_rate": 1e-3}, num_epochs=num_epochs,
-                                                batch_size=batch_size)
+            solver, seconds, diverged = _train(data, HIDDEN_DIMS, scale, normalization, num_epochs, batch_size,
+                                               seed)
             last_epoch = solver.loss_history[-solver.iterations_per_epoch:]
             results[name].append({
                 "weight_scale": float(scale), "best_train_acc": max(solver.train_acc_history),
@@ -56,6 +74,15 @@ def main(argv=None) -> int:
     num_epochs, num_scales = settings["epochs"][args.quick], settings["num_scales"][args.quick]
     scales = np.logspace(-4, 0, num_scales)
     data = h.load_data(args.dataset, args.data_root, settings["num_training"], seed=args.seed)
+    out = Path(args.out)
+    print(f"6-layer net {CURVES_HIDDEN_DIMS}, weight scale {CURVES_WEIGHT_SCALE}, Adam 1e-3, "
+          f"{len(data['y_train'])} training images of {args.dataset}, {num_epochs} epochs")
+    solvers = curves(data, num_epochs, settings["batch_size"], seed=args.seed)
+    h.print_table(["net", "final train acc", "best val acc", "last loss"],
+                  [[name, s.train_acc_history[-1], s.best_val_acc, s.loss_history[-1]] for name, s in solvers.items()])
+    print("wrote", plot_training_comparison(solvers, out / "batchnorm_curves.png",
+                                            title=f"Baseline vs batchnorm, weight scale {CURVES_WEIGHT_SCALE}"))
+
     print(f"8-layer net {HIDDEN_DIMS}, Adam 1e-3, {len(data['y_train'])} training images of {args.dataset}, "
           f"{num_epochs} epochs, {num_scales} weight scales from 1e-4 to 1")
 
@@ -74,11 +101,13 @@ def main(argv=None) -> int:
     path = h.plot_panels({"best training accuracy": lines("best_train_acc"),
                           "best validation accuracy": lines("best_val_acc"),
                           "final training loss": lines("final_loss")},
-                         Path(args.out) / "batchnorm_init.png", xlabel="weight initialization scale",
+                         out / "batchnorm_init.png", xlabel="weight initialization scale",
                          logy=("final training loss",),
                          title=f"Batch normalization vs weight initialization ({args.dataset})")
+    curve_results = {name: {"loss_history": s.loss_history, "train_acc_history": s.train_acc_history,
+                            "val_acc_history": s.val_acc_history} for name, s in solvers.items()}
     h.write_results(args.out, {"dataset": args.dataset, "num_epochs": num_epochs, "hidden_dims": HIDDEN_DIMS,
-                               "runs": results})
+                               "runs": results, "curves": curve_results})
     print(f"wrote {path}")
     return 0
 
