@@ -29,7 +29,7 @@ import numpy as np
 
 from common import blas_description, matmul_gflops
 
-from layerwise import conv_layers as CL
+from layerwise.layers import convolution as CL
 
 BATCH = 64
 POOL = {"pool_height": 2, "pool_width": 2, "stride": 2}

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from layerwise import conv_layers as CL
+from layerwise.layers import convolution as CL
 from layerwise import layers as L
 from layerwise.classifiers.cnn import CIFAR10_CONVNET, ConvNet, ThreeLayerConvNet
 from layerwise.gradient_check import eval_numerical_gradient, rel_error

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import conv_layers as cl
+from ..layers import convolution as cl
 from ..layers import (
     affine_backward,
     affine_forward,
@@ -127,7 +127,7 @@ class ConvNet:
             C = F
         self.num_conv_layers = layer
         # Scratch memory per conv/pool op, reused every step; transient scratch shared by all (see
-        # conv_layers.Workspace).
+        # layers.convolution.Workspace).
         shared = cl.Workspace()
         self._workspaces = [cl.Workspace(shared) for _ in self._ops]
         self._flat = ((C, H, W), C * H * W)

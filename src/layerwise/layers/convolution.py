@@ -26,8 +26,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from .normalization import batchnorm_backward_alt, batchnorm_forward, standardize, standardize_backward
+
 __all__ = [
-    # NCHW API (re-exported by layerwise.layers)
+    # NCHW API (exported by layerwise.layers)
     "conv_forward", "conv_backward", "conv_forward_naive", "conv_backward_naive",
     "max_pool_forward", "max_pool_backward", "max_pool_forward_naive", "max_pool_backward_naive",
     "avg_pool_forward", "avg_pool_backward", "avg_pool_forward_naive", "avg_pool_backward_naive",
@@ -602,26 +604,22 @@ def spatial_batchnorm_forward_chwn(x, gamma, beta, bn_param):
     """Batch normalization of each channel over the batch and both spatial axes.
 
     x: (C, H, W, N); gamma, beta: (C,).  The (C, H*W*N) matrix is handed,
-    transposed, to ``layers.batchnorm_forward`` as N*H*W examples of C
+    transposed, to ``batchnorm_forward`` as N*H*W examples of C
     features.  Returns out: (C, H, W, N) and a cache.
     """
-    from . import layers  # layers imports this module at its end
-
     _check_ndim4(x, "spatial_batchnorm_forward_chwn", "(C, H, W, N)")
     C = x.shape[0]
-    out, cache = layers.batchnorm_forward(x.reshape(C, -1).T, gamma, beta, bn_param)
+    out, cache = batchnorm_forward(x.reshape(C, -1).T, gamma, beta, bn_param)
     return out.T.reshape(x.shape), cache
 
 
 def spatial_batchnorm_backward_chwn(dout, cache):
-    """Backward pass of ``spatial_batchnorm_forward_chwn`` through ``layers.batchnorm_backward_alt``.
+    """Backward pass of ``spatial_batchnorm_forward_chwn`` through ``batchnorm_backward_alt``.
 
     dout: (C, H, W, N).  Returns dx: (C, H, W, N), dgamma: (C,), dbeta: (C,).
     """
-    from . import layers
-
     C = dout.shape[0]
-    dx, dgamma, dbeta = layers.batchnorm_backward_alt(dout.reshape(C, -1).T, cache)
+    dx, dgamma, dbeta = batchnorm_backward_alt(dout.reshape(C, -1).T, cache)
     return dx.T.reshape(dout.shape), dgamma, dbeta
 
 
@@ -654,8 +652,6 @@ def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
     (C // G, H, W) entries; ``out = gamma[c] * x_hat + beta[c]``.  The same in
     train and test.  Returns out: (N, C, H, W) and a cache.
     """
-    from . import layers
-
     _check_ndim4(x, "spatial_groupnorm_forward", "(N, C, H, W)")
     N, C, H, W = x.shape
     G = _positive_int(G, "G (the number of groups)", "spatial_groupnorm_forward")
@@ -665,7 +661,7 @@ def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
         raise ValueError(f"spatial_groupnorm_forward: gamma and beta must hold one value per channel, shape "
                          f"(1, {C}, 1, 1); got {np.shape(gamma)} and {np.shape(beta)}")
     eps = gn_param.get("eps", 1e-5)
-    x_hat, _, _, inv_std = layers._standardize(x.reshape(N, G, -1), 2, eps)
+    x_hat, _, _, inv_std = standardize(x.reshape(N, G, -1), 2, eps)
     x_hat = x_hat.reshape(x.shape)
     g4 = np.reshape(gamma, (1, C, 1, 1))
     out = x_hat * g4 + np.reshape(beta, (1, C, 1, 1))
@@ -679,8 +675,6 @@ def spatial_groupnorm_backward(dout, cache):
     ``dbeta = sum_{n,h,w} dout``; dx through the shared standardization
     gradient on each group.  Returns dx: (N, C, H, W), dgamma, dbeta (shaped like gamma, beta).
     """
-    from . import layers
-
     x_hat, inv_std, gamma, beta, G = cache
     N, C, H, W = x_hat.shape
     if dout.shape != x_hat.shape:
@@ -688,5 +682,5 @@ def spatial_groupnorm_backward(dout, cache):
     dbeta = dout.sum(axis=(0, 2, 3)).reshape(np.shape(beta))
     dgamma = np.sum(dout * x_hat, axis=(0, 2, 3)).reshape(np.shape(gamma))
     dxhat = dout * np.reshape(gamma, (1, C, 1, 1))
-    dx = layers._standardize_backward(dxhat.reshape(N, G, -1), x_hat.reshape(N, G, -1), inv_std, 2)
+    dx = standardize_backward(dxhat.reshape(N, G, -1), x_hat.reshape(N, G, -1), inv_std, 2)
     return dx.reshape(x_hat.shape), dgamma, dbeta

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from layerwise import conv_layers as CL
+from layerwise.layers import convolution as CL
 from layerwise import layers as L
 from layerwise.gradient_check import check_layer, rel_error
 
