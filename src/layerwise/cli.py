@@ -20,20 +20,19 @@ import pkgutil
 import sys
 
 from . import __version__
+from .app.config import DATASETS, MODELS
 
 EXPERIMENTS_PACKAGE = "layerwise.experiments"
-_NOT_EXPERIMENTS = {"config", "runs", "sweep"}
 
 
 def _experiments() -> list[str]:
     package = importlib.import_module(EXPERIMENTS_PACKAGE)
-    return sorted(m.name for m in pkgutil.iter_modules(package.__path__)
-                  if not m.name.startswith("_") and m.name not in _NOT_EXPERIMENTS)
+    return sorted(m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_"))
 
 
 def _cmd_train(args) -> int:
-    from .experiments.config import TrainConfig, apply_overrides, load_config
-    from .experiments.runs import train_run
+    from .app.config import TrainConfig, apply_overrides, load_config
+    from .app.runs import train_run
 
     config = load_config(args.config) if args.config else TrainConfig()
     overrides = list(args.set)
@@ -47,30 +46,21 @@ def _cmd_train(args) -> int:
 
 
 def _cmd_resume(args) -> int:
-    from .experiments.runs import resume_run
+    from .app.runs import resume_run
     resume_run(args.run_dir, verbose=not args.quiet)
     return 0
 
 
 def _cmd_evaluate(args) -> int:
-    from .experiments.runs import evaluate_run
+    from .app.runs import evaluate_run
     accuracy = evaluate_run(args.run_dir, args.split)
     print(f"{args.split} accuracy: {accuracy:.4f}")
     return 0
 
 
 def _cmd_gradcheck(args) -> int:
-    from .experiments.gradcheck import run_gradchecks
-    results = run_gradchecks()
-    width = max(len(name) for name, _, _ in results)
-    print(f"{'layer / model':{width}s}  {'max rel. error':>14s}  bound")
-    failed = 0
-    for name, error, bound in results:
-        ok = error < bound
-        failed += not ok
-        print(f"{name:{width}s}  {error:14.2e}  {bound:.0e} {'ok' if ok else 'FAILED'}")
-    print(f"{len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    from .app.gradcheck import print_gradcheck_table
+    return print_gradcheck_table()
 
 
 def _cmd_experiment(args) -> int:
@@ -95,8 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train a model and write a run directory")
     train.add_argument("--config", help="YAML, TOML or JSON file of TrainConfig keys")
-    train.add_argument("--dataset", choices=("digits", "cifar10", "cifar100"))
-    train.add_argument("--model", choices=("fc", "two_layer", "cnn", "three_layer_cnn"))
+    train.add_argument("--dataset", choices=DATASETS)
+    train.add_argument("--model", choices=MODELS)
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override one config key (repeatable), e.g. --set learning_rate=3e-4")
     train.add_argument("--out-dir", dest="out_dir", help="parent folder of run directories (default: runs)")
@@ -124,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     experiment.add_argument("rest", nargs=argparse.REMAINDER, help="options passed to the experiment")
     experiment.set_defaults(func=_cmd_experiment)
 
-    from .experiments.sweep import add_parser as add_sweep_parser
+    from .app.sweep import add_parser as add_sweep_parser
     add_sweep_parser(sub)
     return parser
 

@@ -2,6 +2,6 @@
 
 Every experiment module has a one-line docstring summary and a
 ``main(argv=None) -> int`` that parses its own options, prints its figures
-and writes its plots.  ``config`` and ``runs`` hold the machinery behind
-``layerwise train``.
+and writes its plots.  The machinery behind ``layerwise train`` lives in
+:mod:`layerwise.app`.
 """

@@ -24,7 +24,7 @@ search K points from low to high, evenly spaced or log-spaced); ``int`` takes
 ``low <= high`` and optionally ``step`` or ``log: true``; ``choice`` takes a
 list of ``values`` (numbers, strings, null or lists).
 
-Every trial is an ordinary training run (:func:`~layerwise.experiments.runs.train_run`)
+Every trial is an ordinary training run (:func:`~layerwise.app.runs.train_run`)
 whose run directory is ``OUT_DIR/NAME/trial-NNNN``; a trial whose loss
 diverges scores 0.  Trials are recorded in an Optuna study stored in
 ``OUT_DIR/NAME/study.db`` (SQLite; ``--storage`` names another database), so
@@ -560,7 +560,7 @@ def run(args) -> int:
 
 
 def main(argv=None) -> int:
-    """``python -m layerwise.experiments.sweep --config SWEEP_FILE ...`` (same as ``layerwise sweep``)."""
+    """``python -m layerwise.app.sweep --config SWEEP_FILE ...`` (same as ``layerwise sweep``)."""
     parser = argparse.ArgumentParser(prog="layerwise sweep", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_arguments(parser)

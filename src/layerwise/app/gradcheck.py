@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
 from .. import layers as L
@@ -92,10 +90,15 @@ def run_gradchecks(seed: int = 0) -> list[tuple[str, float, float]]:
     return results
 
 
-def main(argv=None) -> int:
-    from ..cli import main as cli_main
-    return cli_main(["gradcheck"])
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def print_gradcheck_table(seed: int = 0) -> int:
+    """Print one row per layer and model (max relative error, bound, ok/FAILED); 0 if all pass, else 1."""
+    results = run_gradchecks(seed)
+    width = max(len(name) for name, _, _ in results)
+    print(f"{'layer / model':{width}s}  {'max rel. error':>14s}  bound")
+    failed = 0
+    for name, error, bound in results:
+        ok = error < bound
+        failed += not ok
+        print(f"{name:{width}s}  {error:14.2e}  {bound:.0e} {'ok' if ok else 'FAILED'}")
+    print(f"{len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from layerwise.cli import main
-from layerwise.experiments.config import ConfigError, TrainConfig, apply_overrides, load_config, parse_value
+from layerwise.app.config import ConfigError, TrainConfig, apply_overrides, load_config, parse_value
 
 
 def _train(tmp_path, *extra):

@@ -10,9 +10,9 @@ import types
 
 import pytest
 
-from layerwise.experiments import sweep
-from layerwise.experiments.config import load_config
-from layerwise.experiments.sweep import SweepError, load_sweep, sweep_from_dict
+from layerwise.app import sweep
+from layerwise.app.config import load_config
+from layerwise.app.sweep import SweepError, load_sweep, sweep_from_dict
 
 TINY = {"dataset": "digits", "num_epochs": 1, "hidden_dims": [8], "num_training": 200}
 
