@@ -14,9 +14,10 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..data.load import DATASETS
+
 __all__ = ["TrainConfig", "ConfigError", "load_config", "apply_overrides", "config_from_dict", "parse_value"]
 
-DATASETS = ("digits", "cifar10", "cifar100")
 MODELS = ("fc", "two_layer", "cnn", "three_layer_cnn")
 
 

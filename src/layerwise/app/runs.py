@@ -34,22 +34,9 @@ __all__ = ["load_dataset", "build_model", "train_run", "resume_run", "evaluate_r
 
 def load_dataset(config: TrainConfig) -> dict:
     """:class:`~layerwise.data.DataSplits` ``X_train, y_train, X_val, y_val, X_test, y_test`` (NCHW float32)."""
-    from .. import data
+    from ..data import load_splits
 
-    if config.dataset == "digits":
-        d = data.load_digits_data(seed=config.seed)
-    elif config.dataset == "cifar10":
-        d = data.get_CIFAR10_data(root=config.data_root)
-    else:
-        c = data.CIFAR100_data(config.data_root)
-        d = data.DataSplits({"X_train": c["data_train"], "y_train": c["labels_train"], "X_val": c["data_val"],
-                             "y_val": c["labels_val"], "X_test": c["data_test"], "y_test": c["labels_test"]},
-                            class_names=c["label_names"])
-        for split in ("X_train", "X_val", "X_test"):          # (N, H, W, C) -> (N, C, H, W)
-            d[split] = np.ascontiguousarray(d[split].transpose(0, 3, 1, 2))
-    if config.num_training:
-        d["X_train"], d["y_train"] = d["X_train"][:config.num_training], d["y_train"][:config.num_training]
-    return d
+    return load_splits(config.dataset, config.data_root, num_training=config.num_training or None, seed=config.seed)
 
 
 def build_model(config: TrainConfig, input_shape, num_classes):

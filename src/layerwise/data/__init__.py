@@ -5,6 +5,8 @@
   or straight from their archives, through a restricted unpickler;
 - ``download_cifar10`` / ``download_cifar100`` (checksummed, atomic, retried);
 - the embedded, offline digits data set (``load_digits_data``) and synthetic data;
+- ``load_splits(name)``: any of them by name, as a :class:`DataSplits` of
+  ``(N, C, H, W)`` images, the form the Solver and the command line use;
 - preprocessing (mean image, per-channel standardization, PCA/ZCA whitening,
   seeded splits) and on-the-fly augmentation (``random_crop``, ``random_flip``,
   ``standard_augment``).
@@ -32,6 +34,7 @@ from .cifar import (
     load_CIFAR100,
 )
 from .digits import DIGITS_CLASSES, load_digits_data
+from .load import DATASETS, load_splits
 from .download import ChecksumError, download_cifar10, download_cifar100, download_file
 from .paths import DATA_ENV_VAR, DataFileError, default_data_root, resolve_data_root
 from .preprocessing import (
@@ -55,6 +58,8 @@ from .synthetic import (
 
 __all__ = [
     "DataSplits",
+    "DATASETS",
+    "load_splits",
     # CIFAR
     "CIFAR10_CLASSES",
     "load_CIFAR10",

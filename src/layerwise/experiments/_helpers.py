@@ -34,23 +34,10 @@ def experiment_parser(name: str, doc: str, default_dataset: str = "digits") -> a
 
 
 def load_data(dataset: str, data_root=None, num_training=None, seed: int = 0) -> dict:
-    """:class:`~layerwise.data.DataSplits` ``X_train, ..., y_test`` (NCHW float32, mean-subtracted).
+    """:func:`layerwise.data.load_splits`: the named data set as a ``DataSplits`` of NCHW float32 images."""
+    from ..data import load_splits
 
-    ``num_training`` keeps only the first that many training images (the
-    digits are shuffled with ``seed`` first; CIFAR-10 keeps its course order).
-    """
-    from ..data import get_CIFAR10_data, load_digits_data
-
-    if dataset == "digits":
-        data = load_digits_data(seed=seed)
-        if num_training is not None:
-            if not 0 < num_training <= len(data["y_train"]):
-                raise ValueError(f"num_training must be in 1..{len(data['y_train'])} for digits, got {num_training}")
-            data["X_train"], data["y_train"] = data["X_train"][:num_training], data["y_train"][:num_training]
-        return data
-    if dataset == "cifar10":
-        return get_CIFAR10_data(root=data_root, num_training=num_training or 49000)
-    raise ValueError(f"dataset must be one of {', '.join(DATASETS)}; got {dataset!r}")
+    return load_splits(dataset, data_root, num_training=num_training, seed=seed)
 
 
 def unit_std_scale(X) -> np.float32:
