@@ -210,6 +210,27 @@ def test_plot_training_comparison(tmp_path, rng):
     assert not (tmp_path / "bad.png").exists()
 
 
+def test_plot_panels_heatmaps_and_weight_histograms(tmp_path, rng):
+    scales = np.logspace(-4, 0, 5)
+    lines = {"baseline": (scales, rng.random(5)), "batchnorm": (scales, rng.random(5))}
+    path = vis.plot_panels({"val acc": lines, "loss": lines}, tmp_path / "panels.png", xlabel="weight scale",
+                           logy=("loss",))
+    _assert_png(path)
+    assert _png_size(path)[0] > _png_size(path)[1]  # two panels side by side
+    _assert_png(vis.plot_heatmaps({"3-layer": rng.random((3, 4)), "5-layer": np.full((3, 4), np.nan)},
+                                  tmp_path / "heat.png", xs=[1e-3, 1e-2, 1e-1, 1], ys=[1e-3, 1e-2, 1e-1],
+                                  xlabel="learning rate", ylabel="weight scale"))
+    with pytest.raises(ValueError, match=r"grid 'x' must have shape \(3, 4\) \(len\(ys\), len\(xs\)\), got \(4, 3\)"):
+        vis.plot_heatmaps({"x": np.zeros((4, 3))}, tmp_path / "bad.png", xs=range(4), ys=range(3),
+                          xlabel="a", ylabel="b")
+    _assert_png(vis.plot_weight_histograms({"L1": rng.laplace(size=500), "L2": rng.normal(size=500)},
+                                           tmp_path / "hist.png", xlabel="fc1 weight"))
+    for plot, args in ((vis.plot_panels, ("x",)), (vis.plot_weight_histograms, ())):
+        with pytest.raises(ValueError, match="must be a non-empty dict"):
+            plot({}, tmp_path / "bad.png", *args)
+    assert not (tmp_path / "bad.png").exists()
+
+
 def test_plot_confusion_matrix(tmp_path, rng):
     y = rng.integers(0, 4, 200)
     pred = np.where(rng.random(200) < 0.6, y, rng.integers(0, 4, 200))

@@ -28,6 +28,9 @@ __all__ = [
     "plot_misclassified",
     "plot_comparison",
     "plot_training_comparison",
+    "plot_panels",
+    "plot_heatmaps",
+    "plot_weight_histograms",
     "plot_cross_validation",
 ]
 
@@ -325,6 +328,66 @@ def plot_comparison(histories, path, ylabel, xlabel="iteration", title=None, smo
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title or f"{ylabel} by run")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def plot_panels(panels, path, xlabel, logx=True, logy=(), title=None):
+    """Side-by-side panels ``{ylabel: {line name: (xs, ys)}}``, e.g. final accuracy against a weight scale.
+
+    ``xlabel`` is one label for every panel or a dict ``{ylabel: xlabel}``;
+    ``logy`` names the panels (their ylabels) drawn with a logarithmic y axis.
+    """
+    if not isinstance(panels, Mapping) or not panels:
+        raise ValueError("plot_panels: panels must be a non-empty dict {ylabel: {line name: (xs, ys)}}")
+    fig = _figure((4.5 * len(panels), 4))
+    for ax, (ylabel, lines) in zip(fig.subplots(1, len(panels), squeeze=False)[0], panels.items()):
+        for name, (xs, ys) in lines.items():
+            ax.plot(xs, ys, "-o", markersize=4, label=str(name))
+        if logx:
+            ax.set_xscale("log")
+        if ylabel in logy:
+            ax.set_yscale("log")
+        ax.set(xlabel=xlabel.get(ylabel, "") if isinstance(xlabel, Mapping) else xlabel, ylabel=ylabel)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return _save(fig, path)
+
+
+def plot_heatmaps(grids, path, xs, ys, xlabel, ylabel, title=None):
+    """One heat map per ``{name: values (len(ys), len(xs))}`` in [0, 1], cells annotated; NaN cells marked 'div'."""
+    if not isinstance(grids, Mapping) or not grids:
+        raise ValueError("plot_heatmaps: grids must be a non-empty dict {name: 2-D values}")
+    fig = _figure((0.7 * len(xs) * len(grids) + 2, 0.55 * len(ys) + 1.8))
+    axes = fig.subplots(1, len(grids), squeeze=False)[0]
+    for ax, (name, grid) in zip(axes, grids.items()):
+        grid = np.asarray(grid, dtype=np.float64)
+        if grid.shape != (len(ys), len(xs)):
+            raise ValueError(f"plot_heatmaps: grid {name!r} must have shape ({len(ys)}, {len(xs)}) "
+                             f"(len(ys), len(xs)), got {grid.shape}")
+        image = ax.imshow(np.nan_to_num(grid, nan=0.0), vmin=0, vmax=1, cmap="viridis", origin="lower", aspect="auto")
+        for (i, j), v in np.ndenumerate(grid):
+            ax.text(j, i, "div" if np.isnan(v) else f"{v:.2f}", ha="center", va="center", fontsize=7,
+                    color="white" if np.isnan(v) or v < 0.6 else "black")
+        ax.set_xticks(range(len(xs)), [f"{x:.0e}" for x in xs], rotation=45, fontsize=7)
+        ax.set_yticks(range(len(ys)), [f"{y:.0e}" for y in ys], fontsize=7)
+        ax.set(xlabel=xlabel, ylabel=ylabel, title=str(name))
+    fig.colorbar(image, ax=list(axes), shrink=0.8)
+    if title:
+        fig.suptitle(title)
+    return _save(fig, path)
+
+
+def plot_weight_histograms(weights, path, xlabel="weight", bins=101):
+    """Histograms (log counts, one shared range) of several runs' weights ``{name: array}``, side by side."""
+    if not isinstance(weights, Mapping) or not weights:
+        raise ValueError("plot_weight_histograms: weights must be a non-empty dict {run name: array}")
+    limit = max(float(np.abs(w).max()) for w in weights.values()) or 1.0
+    fig = _figure((4 * len(weights), 3.5))
+    for ax, (name, w) in zip(fig.subplots(1, len(weights), squeeze=False, sharex=True)[0], weights.items()):
+        ax.hist(np.ravel(w), bins=bins, range=(-limit, limit), log=True)
+        ax.set(title=str(name), xlabel=xlabel)
     return _save(fig, path)
 
 

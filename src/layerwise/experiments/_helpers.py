@@ -7,7 +7,6 @@ them with :class:`~layerwise.solver.Solver`; nothing here is a training loop.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import time
 from pathlib import Path
@@ -97,68 +96,6 @@ def print_table(headers, rows) -> None:
     print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
     for row, values in zip(text, rows):
         print("  ".join(t.ljust(w) if isinstance(v, str) else t.rjust(w) for t, v, w in zip(row, values, widths)))
-
-
-def plot_histories(histories: dict, path, ylabel: str, xlabel: str = "iteration", smooth: int = 1,
-                   title: str | None = None) -> str:
-    """One line per run (``{name: values}``), via :func:`layerwise.vis.plot_comparison`."""
-    from ..vis import plot_comparison
-    return plot_comparison(histories, path, ylabel=ylabel, xlabel=xlabel, smooth=smooth, title=title)
-
-
-def plot_panels(panels: dict, path, xlabel, logx: bool = True, logy=(), title: str | None = None) -> str:
-    """Side-by-side panels ``{ylabel: {line name: (xs, ys)}}``, e.g. final accuracy vs weight scale.
-
-    ``xlabel`` is one label for every panel or a dict ``{ylabel: xlabel}``;
-    ``logy`` names the panels (their ylabels) drawn with a logarithmic y axis.
-    """
-    try:
-        from matplotlib.figure import Figure
-    except ImportError as exc:
-        raise ImportError("plots need matplotlib: pip install matplotlib (or 'layerwise[tools]')") from exc
-    fig = Figure(figsize=(4.5 * len(panels), 4), layout="constrained")
-    for ax, (ylabel, lines) in zip(fig.subplots(1, len(panels), squeeze=False)[0], panels.items()):
-        for name, (xs, ys) in lines.items():
-            ax.plot(xs, ys, "-o", markersize=4, label=str(name))
-        if logx:
-            ax.set_xscale("log")
-        if ylabel in logy:
-            ax.set_yscale("log")
-        ax.set(xlabel=xlabel.get(ylabel, "") if isinstance(xlabel, dict) else xlabel, ylabel=ylabel)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    if title:
-        fig.suptitle(title)
-    return _save_png(fig, path)
-
-
-def plot_heatmaps(grids: dict, path, xs, ys, xlabel: str, ylabel: str, title: str | None = None) -> str:
-    """One heat map per ``{name: values (len(ys), len(xs))}``, cells annotated; NaN cells marked 'div'."""
-    try:
-        from matplotlib.figure import Figure
-    except ImportError as exc:
-        raise ImportError("plots need matplotlib: pip install matplotlib (or 'layerwise[tools]')") from exc
-    fig = Figure(figsize=(0.7 * len(xs) * len(grids) + 2, 0.55 * len(ys) + 1.8), layout="constrained")
-    axes = fig.subplots(1, len(grids), squeeze=False)[0]
-    for ax, (name, grid) in zip(axes, grids.items()):
-        grid = np.asarray(grid, dtype=np.float64)
-        image = ax.imshow(np.nan_to_num(grid, nan=0.0), vmin=0, vmax=1, cmap="viridis", origin="lower", aspect="auto")
-        for (i, j), v in np.ndenumerate(grid):
-            ax.text(j, i, "div" if np.isnan(v) else f"{v:.2f}", ha="center", va="center", fontsize=7,
-                    color="white" if np.isnan(v) or v < 0.6 else "black")
-        ax.set_xticks(range(len(xs)), [f"{x:.0e}" for x in xs], rotation=45, fontsize=7)
-        ax.set_yticks(range(len(ys)), [f"{y:.0e}" for y in ys], fontsize=7)
-        ax.set(xlabel=xlabel, ylabel=ylabel, title=str(name))
-    fig.colorbar(image, ax=list(axes), shrink=0.8)
-    if title:
-        fig.suptitle(title)
-    return _save_png(fig, path)
-
-
-def _save_png(fig, path) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
-    return str(atomic_write_bytes(path, buffer.getvalue(), fsync=False))
 
 
 def write_results(out: Path, results: dict) -> Path:

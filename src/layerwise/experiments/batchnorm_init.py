@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..classifiers import FullyConnectedNet
-from ..vis import plot_training_comparison
+from ..vis import plot_panels, plot_training_comparison
 from . import _helpers as h
 
 CURVES_HIDDEN_DIMS = [100] * 5
@@ -98,7 +98,7 @@ def main(argv=None) -> int:
 
     def lines(key):
         return {name: (scales, [r[key] for r in runs]) for name, runs in results.items()}
-    path = h.plot_panels({"best training accuracy": lines("best_train_acc"),
+    path = plot_panels({"best training accuracy": lines("best_train_acc"),
                           "best validation accuracy": lines("best_val_acc"),
                           "final training loss": lines("final_loss")},
                          out / "batchnorm_init.png", xlabel="weight initialization scale",

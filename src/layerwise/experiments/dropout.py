@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..classifiers import FullyConnectedNet
+from ..vis import plot_panels
 from . import _helpers as h
 
 HIDDEN_DIMS = [500]
@@ -88,7 +89,7 @@ def main(argv=None) -> int:
 
     def lines(key):
         return {name: (np.arange(len(r[key])), r[key]) for name, r in results.items()}
-    path = h.plot_panels({"training accuracy": lines("train_acc_history"),
+    path = plot_panels({"training accuracy": lines("train_acc_history"),
                           "validation accuracy": lines("val_acc_history")},
                          Path(args.out) / "dropout.png", xlabel="epoch", logx=False,
                          title=f"Dropout on {len(data['y_train'])} training images of {args.dataset}")

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..classifiers import FullyConnectedNet
+from ..vis import plot_heatmaps, plot_panels
 from . import _helpers as h
 
 NETS = {"3-layer": [100, 100], "5-layer": [100, 100, 100, 100]}
@@ -84,10 +85,10 @@ def main(argv=None) -> int:
 
     out = Path(args.out)
     paths = [
-        h.plot_heatmaps({f"{name} net": r["train_acc"] for name, r in results.items()}, out / "init_depth.png",
+        plot_heatmaps({f"{name} net": r["train_acc"] for name, r in results.items()}, out / "init_depth.png",
                         scales, learning_rates, xlabel="weight scale", ylabel="learning rate",
                         title=f"Final training accuracy on {NUM_EXAMPLES} images of {args.dataset}"),
-        h.plot_panels({"best training accuracy over learning rates":
+        plot_panels({"best training accuracy over learning rates":
                        {name: (scales, np.nan_to_num(r["train_acc"], nan=0.0).max(axis=0))
                         for name, r in results.items()}},
                       out / "init_depth_scales.png", xlabel="weight initialization scale"),

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..classifiers import FullyConnectedNet
+from ..vis import plot_panels
 from . import _helpers as h
 
 HIDDEN_DIMS = [256, 256]
@@ -101,7 +102,7 @@ def main(argv=None) -> int:
     xs = list(results)
     curves = {"test (clean labels)": "test_acc", "train, true labels": "train_acc_true",
               "train, noisy labels": "train_acc_noisy"}
-    path = h.plot_panels(
+    path = plot_panels(
         {"final accuracy": {name: (xs, [r[key] for r in results.values()]) for name, key in curves.items()},
          "validation accuracy": {f"f={f:g}": (np.arange(len(r["val_acc_history"])), r["val_acc_history"])
                                  for f, r in results.items()}},

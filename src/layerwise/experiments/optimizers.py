@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..classifiers import FullyConnectedNet
+from ..vis import plot_comparison
 from . import _helpers as h
 
 LEARNING_RATES = {"sgd": 1e-2, "sgd_momentum": 1e-2, "sgd_nesterov_momentum": 1e-2, "rmsprop": 1e-4, "adam": 1e-3}
@@ -75,12 +76,12 @@ def main(argv=None) -> int:
 
     smooth = max(1, min(20, len(next(iter(runs.values()))["solver"].loss_history) // 10))
     paths = [
-        h.plot_histories({k: v["solver"].loss_history for k, v in runs.items()}, out / "optimizers_loss.png",
+        plot_comparison({k: v["solver"].loss_history for k, v in runs.items()}, out / "optimizers_loss.png",
                          "training loss", smooth=smooth, title=f"Training loss ({smooth}-iteration average)"),
-        h.plot_histories({k: v["solver"].train_acc_history for k, v in runs.items()},
+        plot_comparison({k: v["solver"].train_acc_history for k, v in runs.items()},
                          out / "optimizers_train_acc.png", "training accuracy", xlabel="epoch",
                          title="Training accuracy by update rule"),
-        h.plot_histories({k: v["solver"].val_acc_history for k, v in runs.items()},
+        plot_comparison({k: v["solver"].val_acc_history for k, v in runs.items()},
                          out / "optimizers_val_acc.png", "validation accuracy", xlabel="epoch",
                          title="Validation accuracy by update rule"),
     ]

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..classifiers import FullyConnectedNet
+from ..vis import plot_panels
 from . import _helpers as h
 
 # Per data set and net: hidden layers, weight scale, SGD learning rate.
@@ -79,7 +80,7 @@ def main(argv=None) -> int:
 
     def lines(key):
         return {name: (np.arange(len(r[key])), r[key]) for name, r in results.items()}
-    path = h.plot_panels({"training loss": lines("loss_history"), "training accuracy": lines("train_acc_history"),
+    path = plot_panels({"training loss": lines("loss_history"), "training accuracy": lines("train_acc_history"),
                           "validation accuracy": lines("val_acc_history")},
                          Path(args.out) / "overfit.png", logx=False,
                          xlabel={"training loss": "iteration", "training accuracy": "epoch",

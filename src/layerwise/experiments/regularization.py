@@ -23,14 +23,14 @@ on CIFAR-10, >= 35% on the CIFAR-100 superclasses.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 
 from .. import nn
-from ..fileio import atomic_open
+from ..vis import plot_comparison, plot_weight_histograms
+from . import _helpers as h
 
 TARGETS = {"cifar10": 0.50, "cifar100": 0.35}
 _CIFAR100_FILES = ("cifar-100-python.tar.gz", "cifar-100-python", "cifar-100-matlab.tar.gz", "cifar-100-matlab")
@@ -55,12 +55,11 @@ def load_data(dataset, data_root=None, quick=False):
     ``quick`` keeps 2,000 training and 500 validation images.
     """
     from ..data import CIFAR100_data, get_CIFAR10_data
-    from ._helpers import unit_std_scale
 
     n_train, n_val = (2000, 500) if quick else (None, None)
     if dataset == "cifar10":
         raw = get_CIFAR10_data(root=data_root, num_training=n_train or 49000, num_validation=n_val or 1000)
-        scale = unit_std_scale(raw["X_train"])
+        scale = h.unit_std_scale(raw["X_train"])
         splits = {}
         for split in ("train", "val", "test"):
             X = np.ascontiguousarray(raw[f"X_{split}"].transpose(0, 2, 3, 1))
@@ -111,7 +110,7 @@ def run_experiment(data, num_classes, out, epochs=10, baseline_epochs=20, batch_
             histories = {f"{key} train": run["train_acc"], f"{key} val": run["val_acc"]}
         else:
             histories = {k: r[what] for k, r in runs.items()}
-        path = _plot(histories, out / f"{name}.png", ylabel, xlabel, smooth)
+        path = plot_comparison(histories, out / f"{name}.png", ylabel, xlabel=xlabel, smooth=smooth)
         seconds = sum(r["seconds"] for r in runs.values())
         summary["figures"][name] = {"path": str(path), "seconds": round(seconds, 1)}
         log(f"figure {path}  ({len(runs)} run(s), {seconds:.1f} s of training)")
@@ -163,63 +162,14 @@ def run_experiment(data, num_classes, out, epochs=10, baseline_epochs=20, batch_
     figure("l1_vs_l2_val_acc", runs, "val_acc", "validation accuracy", "epoch")
     figure("l1_vs_l2_loss", runs, "loss", "training loss (with penalty)", "iteration",
            smooth=max(1, min(50, iters_per_epoch)))
-    path = _plot_weight_histograms({k: r["model"].params["fc1_w"] for k, r in runs.items()},
-                                   out / "l1_vs_l2_fc1_weights.png")
+    path = plot_weight_histograms({k: r["model"].params["fc1_w"] for k, r in runs.items()},
+                                  out / "l1_vs_l2_fc1_weights.png", xlabel="fc1 weight")
     summary["figures"]["l1_vs_l2_fc1_weights"] = {"path": str(path),
                                                   "seconds": round(sum(r["seconds"] for r in runs.values()), 1)}
     log(f"figure {path}  (fc1 weights of the {len(runs)} runs above)")
 
-    with atomic_open(out / "results.json", "w") as f:
-        json.dump(summary, f, indent=1)
+    h.write_results(out, summary)
     return summary
-
-
-def _pyplot():
-    try:
-        import matplotlib
-    except ImportError as exc:  # optional dependency
-        raise ImportError("the regularization experiment draws its figures with matplotlib; "
-                          "install it with: pip install matplotlib") from exc
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
-
-def _plot(histories, path, ylabel, xlabel, smooth=1):
-    try:
-        from ..vis import plot_comparison
-    except ImportError:
-        plot_comparison = None
-    if plot_comparison is not None:
-        plot_comparison(histories, path, ylabel, xlabel=xlabel, smooth=smooth)
-        return Path(path)
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for name, values in histories.items():
-        values = np.asarray(values, dtype=np.float64)
-        if smooth > 1 and len(values) >= smooth:
-            values = np.convolve(values, np.ones(smooth) / smooth, mode="valid")
-        ax.plot(values, label=name)
-    ax.set(xlabel=xlabel, ylabel=ylabel)
-    ax.legend()
-    with atomic_open(path) as f:
-        fig.savefig(f, format="png", dpi=100)
-    plt.close(fig)
-    return Path(path)
-
-
-def _plot_weight_histograms(weights, path):
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, len(weights), figsize=(4 * len(weights), 3.5), sharex=True)
-    limit = max(float(np.abs(w).max()) for w in weights.values())
-    for ax, (name, w) in zip(np.atleast_1d(axes), weights.items()):
-        ax.hist(w.ravel(), bins=101, range=(-limit, limit), log=True)
-        ax.set(title=name, xlabel="fc1 weight")
-    fig.tight_layout()
-    with atomic_open(path) as f:
-        fig.savefig(f, format="png", dpi=100)
-    plt.close(fig)
-    return Path(path)
 
 
 def main(argv=None) -> int:
