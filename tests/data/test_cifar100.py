@@ -89,7 +89,7 @@ def test_course_data_dict(fake, tmp_path):
     assert data["data_val"].shape == (40, 32, 32, 3)
     assert data["data_test"].shape == (100, 32, 32, 3)
     assert data["mean_image"].shape == (1, 1, 1, 3) and data["std_image"].shape == (1, 1, 1, 3)
-    assert data["label_names"] == COARSE
+    assert data["label_names"] == list(COARSE)
     for key in ("data_train", "data_val", "data_test", "mean_image", "std_image"):
         assert data[key].dtype == np.float32, key
     np.testing.assert_array_equal(data["labels_train"], fake["coarse_train"][:160])
@@ -114,7 +114,7 @@ def test_course_data_dict(fake, tmp_path):
 def test_course_data_dict_fine_labels(tmp_path):
     fake = write(tmp_path, num_train=120, num_test=10)
     data = CIFAR100_data(tmp_path, label_mode="fine", num_validation=20, dtype=np.float64)
-    assert data["label_names"] == FINE and data["data_train"].dtype == np.float64
+    assert data["label_names"] == list(FINE) and data["data_train"].dtype == np.float64
     np.testing.assert_array_equal(data["labels_val"], fake["fine_train"][100:])
 
 

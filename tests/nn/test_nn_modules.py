@@ -299,6 +299,22 @@ def test_conv_layer_rejects_channels_first_input():
         nn.ConvLayer2D(3, 3, 4).forward(np.zeros((2, 3, 8, 8)))
 
 
+@pytest.mark.parametrize("k, stride, pad, size", [(3, 1, 0, 8), (4, 2, 1, 8), (4, 2, 3, 28), (5, 1, 2, 7)])
+def test_conv_layer_output_size_is_what_forward_returns(k, stride, pad, size):
+    layer = nn.ConvLayer2D(2, k, 5, stride=stride, padding=pad)
+    expected = [3, 1 + (size + 2 * pad - k) // stride, 1 + (size + 2 * pad - k) // stride, 5]
+    assert layer.get_output_size((3, size, size, 2)) == expected
+    assert list(layer.forward(np.zeros((3, size, size, 2))).shape) == expected
+
+
+def test_conv_layer_output_size_rejects_what_forward_rejects():
+    layer = nn.ConvLayer2D(1, 3, 2, stride=2, name="c")
+    with pytest.raises(ValueError, match="ConvLayer2D 'c': windows of height 3 with stride 2 do not tile"):
+        layer.get_output_size((1, 8, 9, 1))
+    with pytest.raises(ValueError, match=r"expected an input shape \(N, H, W, C\), got \(8, 8\)"):
+        layer.get_output_size((8, 8))
+
+
 def test_load_copies_converts_and_prints(capsys, rng):
     net = nn.sequential(nn.fc(3, 2, name="fc1", dtype=np.float32))
     values = {"fc1_w": rng.standard_normal((3, 2)), "fc1_b": rng.standard_normal(2)}

@@ -102,6 +102,78 @@ def test_train_net_rejects_bad_arguments():
         nn.train_net(_data(), model, nn.cross_entropy(), object(), batch_size=10, max_epochs=1)
 
 
+def test_train_net_defaults_to_batches_of_100_and_requires_max_epochs():
+    X, y = _blobs(250, 0)
+    data = {"data_train": (X, y), "data_val": _blobs(30, 1)}
+    model = nn.SmallFullyConnectedNetwork()
+    _, loss_hist, train_acc, _ = nn.train_net(data, model, nn.cross_entropy(), nn.SGD(model, lr=0.1), max_epochs=3)
+    assert len(loss_hist) == 3 * (250 // 100) and len(train_acc) == 3
+    with pytest.raises(TypeError, match="missing required argument 'max_epochs'"):
+        nn.train_net(data, model, nn.cross_entropy(), nn.SGD(model, lr=0.1))
+
+
+def test_train_net_measures_training_accuracy_on_the_whole_training_set():
+    X, y = _blobs(1100, 0)  # more than the Solver's default 1000-example subset
+    model = nn.SmallFullyConnectedNetwork(seed=0)
+    _, _, train_acc, _ = nn.train_net({"data_train": (X, y), "data_val": _blobs(30, 1)}, model, nn.cross_entropy(),
+                                      nn.SGD(model, lr=0.05), batch_size=100, max_epochs=1)
+    assert train_acc == [nn.compute_acc(model, X, y)]
+    _, _, train_acc, _ = nn.train_net({"data_train": (X, y), "data_val": _blobs(30, 1)}, model, nn.cross_entropy(),
+                                      nn.SGD(model, lr=0.05), batch_size=100, max_epochs=1, num_train_samples=8)
+    assert train_acc[0] * 8 == round(train_acc[0] * 8)
+
+
+def test_train_net_returns_the_best_end_of_epoch_parameters():
+    # Random labels: here the validation accuracy after the first iteration (0.23, which the
+    # Solver also measures) beats every end-of-epoch one; opt_params must come from an epoch end.
+    rng = np.random.default_rng(0)
+    data = {"data_train": (rng.standard_normal((40, 4)), rng.integers(7, size=40)),
+            "data_val": (rng.standard_normal((30, 4)), rng.integers(7, size=30))}
+    nn.reset_seed(2)
+    model = nn.SmallFullyConnectedNetwork(init_scale=0.5)
+    opt_params, _, _, val_acc = nn.train_net(data, model, nn.cross_entropy(), nn.SGD(model, lr=0.5), batch_size=10,
+                                             max_epochs=3)
+    fresh = nn.SmallFullyConnectedNetwork()
+    fresh.net.load(opt_params, verbose=False)
+    assert nn.compute_acc(fresh, *data["data_val"]) == max(val_acc) == pytest.approx(4 / 30)
+    assert nn.compute_acc(model, *data["data_val"]) == max(val_acc)
+
+
+def test_a_bare_number_as_regularization_is_the_l2_strength():
+    def run(**kwargs):
+        nn.reset_seed(5)
+        model = nn.SmallFullyConnectedNetwork()
+        return nn.train_net(_data(), model, nn.cross_entropy(), nn.SGD(model, lr=0.1), batch_size=20,
+                            max_epochs=2, **kwargs)[1]
+
+    assert run(regularization=0.3) == run(regularization="l2", reg_lambda=0.3)
+    assert run(regularization=0.3, reg_lambda=0.3) == run(regularization="l2", reg_lambda=0.3)
+    assert run(regularization=0.3)[0] > run()[0]
+    with pytest.raises(ValueError, match=r"regularization=0.3 \(a number: the L2 strength\) conflicts with "
+                                         r"reg_lambda=0.1"):
+        run(regularization=0.3, reg_lambda=0.1)
+    with pytest.raises(ValueError, match="reg_lambda must be a non-negative number, got -0.3"):
+        run(regularization=-0.3)
+    with pytest.raises(ValueError, match="regularization must be one of"):
+        run(regularization=True)
+
+
+def test_l2_strength_lr_times_two_lambda_equals_sgd_weight_decay():
+    weight_decay, lr = 1e-2, 0.1
+
+    def run(optimizer_kwargs, **kwargs):
+        nn.reset_seed(2)
+        model = nn.SmallFullyConnectedNetwork(init_scale=0.5)
+        return nn.train_net(_data(), model, nn.cross_entropy(), nn.SGD(model, lr=lr, **optimizer_kwargs),
+                            batch_size=10, max_epochs=3, **kwargs)[0]
+
+    decayed = run({"weight_decay": weight_decay})
+    penalized = run({}, regularization=weight_decay / (2 * lr))
+    for name, value in decayed.items():
+        np.testing.assert_allclose(penalized[name], value, rtol=1e-10, atol=1e-12, err_msg=name)
+    assert not np.allclose(run({})["fc1_w"], decayed["fc1_w"], rtol=1e-6)
+
+
 def test_compute_acc_by_hand():
     class Fixed:
         def forward(self, X, is_training=False):

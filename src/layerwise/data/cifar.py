@@ -455,7 +455,7 @@ def CIFAR100_data(root=None, *, label_mode="coarse", num_validation=10000, dtype
         "labels_val": y[n_train:].copy(),
         "data_test": prep(x_test),
         "labels_test": y_test.copy(),
-        "label_names": raw.names[label_mode],
+        "label_names": list(raw.names[label_mode]),  # a list, as the course prints it
         "mean_image": mean.astype(dtype),
         "std_image": std.astype(dtype),
     }

@@ -19,16 +19,36 @@ from ..solver import DivergenceError, Solver
 DATASETS = ("digits", "cifar10")
 
 
-def experiment_parser(name: str, doc: str, default_dataset: str = "digits") -> argparse.ArgumentParser:
-    """The options every classic experiment takes: --dataset, --data-root, --out, --seed, --quick."""
+def experiment_parser(name: str, doc: str, datasets=DATASETS, default_dataset: str | None = None,
+                      runs=None) -> argparse.ArgumentParser:
+    """The options every experiment takes: --dataset, --data-root, --out, --seed, --quick.
+
+    ``datasets`` are the data sets the experiment runs on (the first is the
+    default unless ``default_dataset`` says otherwise); ``runs`` (names), when
+    given, adds ``--runs a,b`` selecting a subset of them (all by default),
+    parsed into a list.  Experiments add their own options to the parser.
+    """
+    default_dataset = default_dataset or datasets[0]
     parser = argparse.ArgumentParser(prog=f"layerwise experiment {name}", description=doc,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", choices=DATASETS, default=default_dataset,
-                        help=f"digits (embedded, offline) or cifar10 (from $LAYERWISE_DATA); default {default_dataset}")
+    parser.add_argument("--dataset", choices=datasets, default=default_dataset,
+                        help=f"one of {', '.join(datasets)} (CIFAR from $LAYERWISE_DATA); default {default_dataset}")
     parser.add_argument("--data-root", default=None, help="data folder (default: $LAYERWISE_DATA)")
     parser.add_argument("--out", default=f"results/{name}", help="folder for the PNG plots and results.json")
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights and of the minibatches")
-    parser.add_argument("--quick", action="store_true", help="a smoke test: fewer settings and epochs")
+    parser.add_argument("--quick", action="store_true", help="a smoke test: little data, few settings and epochs")
+    if runs is not None:
+        runs = list(runs)
+
+        def run_list(text):
+            names = [n.strip() for n in text.split(",") if n.strip()]
+            unknown = [n for n in names if n not in runs]
+            if unknown or not names:
+                raise argparse.ArgumentTypeError(f"expected a comma-separated subset of {', '.join(runs)}, "
+                                                 f"got {text!r}")
+            return names
+        parser.add_argument("--runs", type=run_list, default=runs, metavar=",".join(runs),
+                            help=f"comma-separated subset of {', '.join(runs)} (default: all)")
     return parser
 
 
@@ -98,15 +118,35 @@ def print_table(headers, rows) -> None:
         print("  ".join(t.ljust(w) if isinstance(v, str) else t.rjust(w) for t, v, w in zip(row, values, widths)))
 
 
+def _plain(v):
+    """``v`` with NumPy scalars and arrays as JSON numbers and lists, non-finite numbers as null."""
+    if isinstance(v, dict):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return [_plain(x) for x in v]
+    if isinstance(v, (np.generic, float)):
+        v = float(v) if not isinstance(v, np.integer) else int(v)
+        return None if isinstance(v, float) and not np.isfinite(v) else v
+    return v
+
+
 def write_results(out: Path, results: dict) -> Path:
     """``out/results.json`` (atomically): every number the experiment printed."""
-    def plain(v):
-        if isinstance(v, dict):
-            return {str(k): plain(x) for k, x in v.items()}
-        if isinstance(v, (list, tuple, np.ndarray)):
-            return [plain(x) for x in v]
-        if isinstance(v, (np.generic, float)):
-            v = float(v) if not isinstance(v, np.integer) else int(v)
-            return None if isinstance(v, float) and not np.isfinite(v) else v
-        return v
-    return atomic_write_bytes(Path(out) / "results.json", (json.dumps(plain(results), indent=2) + "\n").encode())
+    return atomic_write_bytes(Path(out) / "results.json", (json.dumps(_plain(results), indent=2) + "\n").encode())
+
+
+def record_run(out: Path, name: str, result: dict) -> Path:
+    """Put one run's ``result`` under ``runs[name]`` of ``out/results.json``, keeping the other runs there.
+
+    Experiments whose runs are chosen with ``--runs`` call this after each run,
+    so runs made by separate commands accumulate in one file and a run made
+    again replaces its old entry.  The file is rewritten atomically.
+    """
+    path = Path(out) / "results.json"
+    try:
+        previous = json.loads(path.read_text())
+    except (OSError, ValueError):
+        previous = {}
+    runs = previous.get("runs") if isinstance(previous, dict) and isinstance(previous.get("runs"), dict) else {}
+    runs[name] = result
+    return write_results(out, {"runs": runs})

@@ -13,8 +13,6 @@ first-layer filters, the confusion matrix and the training curves as PNG.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -24,14 +22,14 @@ import numpy as np
 from ..classifiers.cnn import CIFAR10_CONVNET, ConvNet
 from ..data import CIFAR10_CLASSES, get_CIFAR10_data, standard_augment
 from ..solver import Solver
-from ._helpers import unit_std_scale
+from . import _helpers as h
 
 
 def _cifar10(root, quick):
     """CIFAR-10 split, standardized (mean image subtracted, divided by the pixel standard deviation)."""
     sizes = dict(num_training=500, num_validation=100, num_test=100) if quick else {}
     data = get_CIFAR10_data(root=root, **sizes)
-    scale = unit_std_scale(data["X_train"])
+    scale = h.unit_std_scale(data["X_train"])
     for split in ("X_train", "X_val", "X_test"):
         data[split] *= scale          # in place: the loader hands out fresh arrays, and a copy costs 600 MB
     return data
@@ -73,7 +71,7 @@ def run_small(args, out: Path) -> dict:
     _, loss_hist, train_acc, val_acc = train_net(
         {f"data_{s}": splits[s] for s in ("train", "val")}, model, cross_entropy(), optimizer, batch_size=64,
         max_epochs=epochs, lr_decay=0.5, lr_decay_every=4 * iters_per_epoch, verbose=True,
-        augment=standard_augment(layout="NHWC"))
+        augment=standard_augment(layout="NHWC"), num_train_samples=1000)  # not a pass over all 49,000 per epoch
     seconds = time.perf_counter() - start
     result = {"run": "small", "dataset": dataset, "val_acc": max(val_acc),
               "test_acc": compute_acc(model, *splits["test"], batch_size=500), "epochs": epochs,
@@ -127,29 +125,17 @@ def _peak_memory_gib() -> float:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="layerwise experiment cifar10_cnn", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", default="small,best", help="comma-separated subset of small, best")
+    parser = h.experiment_parser("cifar10_cnn", __doc__, datasets=("cifar10",), runs=RUNS)
     parser.add_argument("--epochs-small", type=int, default=12)
     parser.add_argument("--epochs-best", type=int, default=12)
-    parser.add_argument("--data-root", default=None)
-    parser.add_argument("--out", default="results/cifar10_cnn")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--quick", action="store_true", help="one epoch on 500 images (a smoke test)")
     args = parser.parse_args(argv)
-    names = [n.strip() for n in args.runs.split(",") if n.strip()]
-    if any(n not in RUNS for n in names):
-        parser.error(f"--runs must name some of {', '.join(RUNS)}; got {args.runs!r}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    results = []
-    for name in names:
+    for name in args.runs:
         result = RUNS[name](args, out)
         result["peak_memory_gib"] = round(_peak_memory_gib(), 2)
-        results.append(result)
         print(f"   {name}: val {result['val_acc']:.4f}  test {result['test_acc']:.4f}  "
               f"{result['epochs']} epochs in {result['seconds']:.0f} s  (target: {result['target']}); "
               f"peak memory of the process so far {result['peak_memory_gib']:.2f} GiB")
-        with open(out / "results.jsonl", "a") as f:
-            f.write(json.dumps(result) + "\n")
+        h.record_run(out, name, result)
     return 0

@@ -9,7 +9,6 @@ hyperparameters and the wall time; loss/accuracy curves are written as PNG.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
@@ -19,7 +18,7 @@ import numpy as np
 from ..classifiers import FullyConnectedNet, TwoLayerNet
 from ..data import get_CIFAR10_data, standard_augment
 from ..solver import Solver
-from ._helpers import unit_std_scale
+from . import _helpers as h
 
 # Each run: the model to build and the Solver's arguments.  "augment" names
 # on-the-fly augmentation of training batches (flip, or crop + flip);
@@ -70,7 +69,7 @@ def train_one(name: str, data: dict, out: Path, quick: bool = False, seed: int =
         kwargs["num_epochs"] = 1
     augment = run.get("augment")
     if run.get("standardize"):
-        scale = unit_std_scale(data["X_train"])
+        scale = h.unit_std_scale(data["X_train"])
         data = {k: v * scale if k.startswith("X_") else v for k, v in data.items()}  # a copy: data is shared by runs
     solver = Solver(model, data, augment=AUGMENTATIONS[augment]() if augment else None, seed=seed,
                     verbose=True, print_every=10 ** 9, num_val_samples=None, **kwargs)
@@ -90,32 +89,19 @@ def train_one(name: str, data: dict, out: Path, quick: bool = False, seed: int =
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="layerwise experiment cifar10_mlp", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", default=",".join(RUNS), help=f"comma-separated subset of {', '.join(RUNS)}")
-    parser.add_argument("--data-root", default=None)
-    parser.add_argument("--out", default="results/cifar10_mlp")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--quick", action="store_true", help="one epoch on 500 images (a smoke test)")
-    args = parser.parse_args(argv)
-    names = [n.strip() for n in args.runs.split(",") if n.strip()]
-    unknown = [n for n in names if n not in RUNS]
-    if unknown:
-        parser.error(f"unknown runs {unknown}; choose from {', '.join(RUNS)}")
-
+    args = h.experiment_parser("cifar10_mlp", __doc__, datasets=("cifar10",), runs=RUNS).parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     sizes = dict(num_training=500, num_validation=100, num_test=100) if args.quick else {}
     data = get_CIFAR10_data(root=args.data_root, **sizes)
     results = []
-    for name in names:
+    for name in args.runs:
         print(f"\n== {RUNS[name]['title']} ({name}) ==\n   {describe(RUNS[name])}")
         result = train_one(name, data, out, quick=args.quick, seed=args.seed)
         results.append(result)
         print(f"   val {result['val_acc']:.4f}  test {result['test_acc']:.4f}  "
               f"{result['epochs']} epochs in {result['seconds']:.0f} s   (target: {result['target']})")
-        with open(out / "results.jsonl", "a") as f:
-            f.write(json.dumps(result) + "\n")
+        h.record_run(out, name, result)
 
     print("\nrun            val     test    time     target")
     for r in results:

@@ -9,19 +9,19 @@ standard deviation and a bias column appended; a ``LinearSVM`` tuned over a
 grid of learning rates and regularization strengths on the validation set,
 then a ``TwoLayerNet`` tuned the same way.  Prints every figure with its wall
 time and writes misclassified-example grids, the net's confusion matrix and
-training curves as PNG files, and one JSON line of results.  Targets: SVM test
+training curves as PNG files, and ``results.json``.  Targets: SVM test
 accuracy >= 0.45, two-layer net >= 0.58.  ``--quick`` runs a small smoke test.
 """
 
 from __future__ import annotations
 
-import argparse
 import itertools
-import json
 import time
 from pathlib import Path
 
 import numpy as np
+
+from . import _helpers as h
 
 SVM_LEARNING_RATES = (1e-3, 3e-3, 1e-2)
 SVM_REGS = (1e-4, 1e-3, 1e-2, 1e-1)
@@ -50,14 +50,8 @@ def standardize(train, *others):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="layerwise experiment features", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-root", default=None, help="CIFAR-10 location (default: $LAYERWISE_DATA)")
-    parser.add_argument("--out", default="results/features", help="folder for the plots and results.jsonl")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--quick", action="store_true",
-                        help="2,000 training images, a 2x2 grid per model, short training (a smoke test)")
-    args = parser.parse_args(argv)
+    # --quick: 2,000 training images, a 2x2 grid per model, short training.
+    args = h.experiment_parser("features", __doc__, datasets=("cifar10",)).parse_args(argv)
 
     from ..classifiers.fc_net import TwoLayerNet
     from ..classifiers.linear import LinearSVM
@@ -150,9 +144,8 @@ def main(argv=None) -> int:
               "feature_seconds": round(seconds, 2),
               "svm": {**best_svm_setting, "val_acc": best_svm_val, "test_acc": svm_test},
               "net": {**best_net_setting, "val_acc": best_net_val, "test_acc": net_test}}
-    with open(out / "results.jsonl", "a") as f:
-        f.write(json.dumps(result) + "\n")
-    print(f"\nSVM test {svm_test:.4f}, TwoLayerNet test {net_test:.4f}; plots and results.jsonl in {out}")
+    h.write_results(out, result)
+    print(f"\nSVM test {svm_test:.4f}, TwoLayerNet test {net_test:.4f}; plots and results.json in {out}")
     return 0
 
 

@@ -9,30 +9,27 @@ other; test accuracy for k = 1 and 5; cross-validation over
 k in {1, 3, 5, 8, 10, 12, 15, 20, 50, 100}; the best k retrained on all 5,000
 images and evaluated on the test images (the course reports about 0.27-0.29).
 Prints every figure with its wall time and writes the cross-validation plot
-and one JSON line of results.  ``--skip-loops`` skips the slow loop-based
+and ``results.json``.  ``--skip-loops`` skips the slow loop-based
 distance timings; ``--quick`` runs a small smoke test.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 
+from . import _helpers as h
+
 K_CHOICES = (1, 3, 5, 8, 10, 12, 15, 20, 50, 100)
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="layerwise experiment knn", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-root", default=None, help="CIFAR-10 location (default: $LAYERWISE_DATA)")
-    parser.add_argument("--out", default="results/knn", help="folder for the plot and results.jsonl")
+    # --quick: 500 training and 50 test images.
+    parser = h.experiment_parser("knn", __doc__, datasets=("cifar10",))
     parser.add_argument("--num-folds", type=int, default=5)
     parser.add_argument("--skip-loops", action="store_true", help="skip timing the loop-based distances")
-    parser.add_argument("--quick", action="store_true", help="500 training and 50 test images (a smoke test)")
     args = parser.parse_args(argv)
 
     from ..classifiers.k_nearest_neighbor import KNearestNeighbor, best_k, cross_validate_k
@@ -92,8 +89,7 @@ def main(argv=None) -> int:
               "distance_seconds": {n: round(s, 3) for n, s in timings.items()},
               "test_acc_k1": accuracies[1], "test_acc_k5": accuracies[5],
               "cross_validation": {str(k_): v for k_, v in results.items()}, "best_k": k, "test_acc": test_acc}
-    with open(out / "results.jsonl", "a") as f:
-        f.write(json.dumps(result) + "\n")
+    h.write_results(out, result)
     return 0
 
 

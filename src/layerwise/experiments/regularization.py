@@ -22,7 +22,6 @@ on CIFAR-10, >= 35% on the CIFAR-100 superclasses.
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
@@ -83,7 +82,7 @@ def _train(data, num_classes, make_optimizer, epochs, batch_size, hidden_dim, se
                        num_classes=num_classes)
     start = time.perf_counter()
     _, loss_hist, train_acc, val_acc = nn.train_net(data, model, nn.cross_entropy(), make_optimizer(model),
-                                                    batch_size, epochs, **train_kwargs)
+                                                    batch_size, epochs, num_train_samples=1000, **train_kwargs)
     return {"loss": loss_hist, "train_acc": train_acc, "val_acc": val_acc, "model": model,
             "seconds": time.perf_counter() - start}
 
@@ -173,17 +172,9 @@ def run_experiment(data, num_classes, out, epochs=10, baseline_epochs=20, batch_
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="layerwise experiment regularization", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", choices=("auto", "cifar10", "cifar100"), default="auto",
-                        help="default: cifar100 if its archive is in the data root, else cifar10")
-    parser.add_argument("--data-root", default=None, help="folder holding the CIFAR archives "
-                        "(default $LAYERWISE_DATA, else ~/.cache/layerwise)")
-    parser.add_argument("--out", default="results/regularization")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--quick", action="store_true",
-                        help="2,000 training images, 2 epochs per run (a smoke test, not the real figures)")
-    args = parser.parse_args(argv)
+    # --dataset auto: cifar100 if its archive is in the data root, else cifar10.
+    # --quick: 2,000 training images, 2 epochs per run.
+    args = h.experiment_parser("regularization", __doc__, datasets=("auto", "cifar10", "cifar100")).parse_args(argv)
 
     from ..data.paths import DataFileError
 

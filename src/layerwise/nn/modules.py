@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import layers as L
+from ..layers.convolution import conv_output_size
 from ..fileio import atomic_open
 
 __all__ = [
@@ -264,6 +265,21 @@ class ConvLayer2D(Layer):
                                          dtype)
         self.params[self.b_name] = np.zeros(number_filters, dtype=dtype)
         self.grads = {self.w_name: None, self.b_name: None}
+
+    def get_output_size(self, input_size):
+        """Output shape ``[N, Ho, Wo, number_filters]`` for an input of shape ``(N, H, W, C)``.
+
+        ``Ho = 1 + (H + 2*padding - kernel_size) // stride`` (likewise ``Wo``): the
+        sizes :meth:`forward` produces, from the kernels' own geometry check (so a
+        shape the windows do not tile raises the same error).
+        """
+        if len(input_size) != 4:
+            raise ValueError(f"ConvLayer2D {self.name!r}: expected an input shape (N, H, W, C), got {input_size!r}")
+        n, h, w, _ = input_size
+        where = f"ConvLayer2D {self.name!r}"
+        k, stride, pad = self.kernel_size, self.stride, self.padding
+        return [n, conv_output_size(h, k, stride, pad, where, "height"),
+                conv_output_size(w, k, stride, pad, where, "width"), self.number_filters]
 
     def forward(self, x):
         x = _check_nhwc(f"ConvLayer2D {self.name!r}", x, self.input_channels)

@@ -4,12 +4,14 @@
 library's one training engine: a module network plus a loss object become a
 model with ``params`` and ``loss(X, y=None)``, and the optimizer object
 becomes the solver's updater.  Minibatches, learning-rate decay, accuracy
-tracking, best-parameter selection and divergence checks are the solver's.
+tracking and divergence checks are the solver's; ``train_net`` only picks the
+best of the end-of-epoch parameters, as the course does.
 """
 
 from __future__ import annotations
 
 import inspect
+import numbers
 import random
 
 import numpy as np
@@ -68,6 +70,16 @@ def regularize(net, regularization, reg_lambda):
     return penalty
 
 
+def _regularization_args(regularization, reg_lambda):
+    """``(kind, strength)`` from train_net's arguments: a bare number ``lam`` means ``('l2', lam)``."""
+    if isinstance(regularization, numbers.Real) and not isinstance(regularization, (bool, np.bool_)):
+        if reg_lambda and reg_lambda != regularization:
+            raise ValueError(f"regularization={regularization!r} (a number: the L2 strength) conflicts with "
+                             f"reg_lambda={reg_lambda!r}; pass regularization='l2', reg_lambda=... instead")
+        return "l2", regularization
+    return regularization, reg_lambda
+
+
 class _NetModel:
     """A module model seen through the Solver's model protocol."""
 
@@ -119,8 +131,27 @@ class _OptimizerUpdater:
         self.optimizer.step()  # it reads the layers' grads and writes their params itself
 
 
-def train_net(data_dict, model, loss_func, optimizer, batch_size, max_epochs, lr_decay=1.0, lr_decay_every=1000,
-              show_every=10, verbose=False, regularization="none", reg_lambda=0.0, augment=None):
+class _EpochBest:
+    """``on_epoch_end`` callback keeping the parameters of the epoch with the best validation accuracy.
+
+    The course chooses among the end-of-epoch evaluations it reports; the
+    Solver's own best also considers its evaluation after the first iteration.
+    """
+
+    def __init__(self):
+        self.val_acc = -np.inf
+        self.params = {}
+
+    def __call__(self, solver):
+        val_acc = solver.history[-1]["val_acc"]
+        if val_acc > self.val_acc:
+            self.val_acc = val_acc
+            self.params = {name: np.array(value, copy=True) for name, value in solver.model.params.items()}
+
+
+def train_net(data_dict, model, loss_func, optimizer, batch_size=100, max_epochs=None, lr_decay=1.0,
+              lr_decay_every=1000, show_every=10, verbose=False, regularization="none", reg_lambda=0.0, augment=None,
+              num_train_samples=None):
     """Train a module network with minibatch gradient descent.
 
     Args:
@@ -129,23 +160,37 @@ def train_net(data_dict, model, loss_func, optimizer, batch_size, max_epochs, lr
             ``backward(dout)`` and ``.net`` (or a ``sequential`` itself).
         loss_func: e.g. ``cross_entropy()``: ``forward(scores, y) -> loss``, ``backward() -> dscores``.
         optimizer: e.g. ``SGD(model.net, lr)``: ``step()`` and ``lr``.
-        batch_size, max_epochs: an epoch is ``N_train // batch_size`` minibatches, each epoch a
-            fresh permutation of the training set.
+        batch_size: examples per minibatch (default 100, the course's: 20000 examples and
+            ``max_epochs=50`` make its 10000 iterations).
+        max_epochs: number of epochs (required); an epoch is ``max(N_train // batch_size, 1)``
+            minibatches, each epoch a fresh permutation of the training set.
         lr_decay, lr_decay_every: multiply ``optimizer.lr`` by ``lr_decay`` every
             ``lr_decay_every`` iterations.
         show_every, verbose: print (or show in a progress bar) the loss every ``show_every`` iterations.
-        regularization, reg_lambda: ``'none'``, ``'l1'`` or ``'l2'`` penalty on the weights, see :func:`regularize`.
+        regularization, reg_lambda: ``'none'``, ``'l1'`` or ``'l2'`` penalty on the weights with
+            strength ``reg_lambda``, see :func:`regularize`.  A bare number ``lam`` as
+            ``regularization`` means L2 with ``reg_lambda=lam`` (the course's
+            ``regularization=l2_lambda``).  The L2 penalty is ``lam * sum(theta**2)``, gradient
+            ``2 * lam * theta``, so with ``SGD(lr)`` it moves the weights exactly as
+            ``weight_decay = 2 * lr * lam`` does.
         augment: optional ``augment(X_batch, rng) -> X_batch`` applied to training batches, e.g.
             ``layerwise.data.standard_augment(layout="NHWC")`` (random crops and flips).
+        num_train_samples: measure the training accuracy on this many random training
+            examples instead of all of them (None, the course's way; a forward pass over
+            the whole training set every epoch).
 
     Returns:
-        ``(opt_params, loss_hist, train_acc_hist, val_acc_hist)``: the parameters with the
-        best validation accuracy (also loaded into the model at the end), the loss of every
-        iteration, and the training (on 1000 random training examples) and validation
-        accuracy after every epoch.
+        ``(opt_params, loss_hist, train_acc_hist, val_acc_hist)``: the parameters at the end of
+        the epoch with the best validation accuracy (also loaded into the model), the loss of every
+        iteration, and the accuracy on the training set (see ``num_train_samples``) and on the
+        validation set after every epoch.
     """
+    if max_epochs is None:
+        raise TypeError("train_net() missing required argument 'max_epochs' (the number of epochs to train)")
+    regularization, reg_lambda = _regularization_args(regularization, reg_lambda)
     if regularization not in _REGULARIZATIONS:
-        raise ValueError(f"regularization must be one of {_REGULARIZATIONS}, got {regularization!r}")
+        raise ValueError(f"regularization must be one of {_REGULARIZATIONS} or a number (L2 strength), "
+                         f"got {regularization!r}")
     if not (np.isscalar(reg_lambda) and reg_lambda >= 0):
         raise ValueError(f"reg_lambda must be a non-negative number, got {reg_lambda!r}")
     if isinstance(max_epochs, bool) or not isinstance(max_epochs, (int, np.integer)) or max_epochs < 1:
@@ -158,17 +203,22 @@ def train_net(data_dict, model, loss_func, optimizer, batch_size, max_epochs, lr
                              f"{sorted(data_dict) if isinstance(data_dict, dict) else type(data_dict).__name__}")
         data[f"X_{split}"], data[f"y_{split}"] = np.asarray(pair[0]), np.asarray(pair[1])
 
+    net_model = _NetModel(model, loss_func, regularization, reg_lambda)
+    best = _EpochBest()
     solver = Solver(
-        _NetModel(model, loss_func, regularization, reg_lambda), data,
+        net_model, data,
         update_rule=_OptimizerUpdater(optimizer),
-        batch_size=batch_size, num_epochs=int(max_epochs), shuffle=True,
+        batch_size=batch_size, num_epochs=int(max_epochs), shuffle=True, num_train_samples=num_train_samples,
         lr_decay=lr_decay, lr_decay_every=lr_decay_every,
         print_every=show_every, verbose=verbose, augment=augment,
+        on_epoch_end=best, keep_best=False,
     )
     solver.train()
+    for name, value in best.params.items():
+        net_model.net.params[name] = value.copy()
     per_epoch = [h for h in solver.history if h["iteration"] % solver.iterations_per_epoch == 0]
     return (
-        solver.best_params,
+        best.params,
         list(solver.loss_history),
         [h["train_acc"] for h in per_epoch],
         [h["val_acc"] for h in per_epoch],
