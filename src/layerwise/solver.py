@@ -63,6 +63,7 @@ import time
 
 import numpy as np
 
+from .checks import integer
 from . import optim
 from .checkpoint import CheckpointError, checkpoint_path, load_checkpoint, save_checkpoint
 
@@ -234,17 +235,17 @@ class Solver:
         self.X_val, self.y_val = data["X_val"], data["y_val"]
         self.X_test, self.y_test = data.get("X_test"), data.get("y_test")
 
-        self.batch_size = _int_arg(args, "batch_size", 1)
-        self.num_epochs = _int_arg(args, "num_epochs", 0)
-        num_iterations = _int_arg(args, "num_iterations", 0, none_ok=True)
+        self.batch_size = integer(args["batch_size"], "batch_size", 1)
+        self.num_epochs = integer(args["num_epochs"], "num_epochs", 0)
+        num_iterations = integer(args["num_iterations"], "num_iterations", 0, none_ok=True)
         if num_iterations is not None and "num_epochs" in kwargs:
             raise ValueError("pass either num_epochs or num_iterations, not both")
         self.keep_best = bool(args["keep_best"])
-        self.num_train_samples = _int_arg(args, "num_train_samples", 1, none_ok=True)
-        self.num_val_samples = _int_arg(args, "num_val_samples", 1, none_ok=True)
-        self.checkpoint_every = _int_arg(args, "checkpoint_every", 1)
-        self.patience = _int_arg(args, "patience", 1, none_ok=True)
-        self.lr_decay_every = _int_arg(args, "lr_decay_every", 1, none_ok=True)
+        self.num_train_samples = integer(args["num_train_samples"], "num_train_samples", 1, none_ok=True)
+        self.num_val_samples = integer(args["num_val_samples"], "num_val_samples", 1, none_ok=True)
+        self.checkpoint_every = integer(args["checkpoint_every"], "checkpoint_every", 1)
+        self.patience = integer(args["patience"], "patience", 1, none_ok=True)
+        self.lr_decay_every = integer(args["lr_decay_every"], "lr_decay_every", 1, none_ok=True)
         self.print_every = args["print_every"]
         self.verbose = bool(args["verbose"])
         self.progress_bar = bool(args["progress_bar"])
@@ -700,16 +701,6 @@ class Solver:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _int_arg(args, name, minimum, none_ok=False):
-    value = args[name]
-    if value is None and none_ok:
-        return None
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
-        expected = f"an integer >= {minimum}" + (" or None" if none_ok else "")
-        raise ValueError(f"{name} must be {expected}, got {value!r}")
-    return int(value)
 
 
 def _rule_name(rule):

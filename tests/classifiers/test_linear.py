@@ -210,7 +210,7 @@ def test_training_errors(rng):
         LinearSVM().train(X, -y - 1)
     with pytest.raises(ValueError, match=r"X must have shape \(N, D\)"):
         Softmax().train(X.reshape(50, 1, 11), y)
-    with pytest.raises(ValueError, match="num_iters must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match="num_iters must be an integer >= 1, got 0"):
         Softmax().train(X, y, num_iters=0)
     with pytest.raises(ValueError, match="learning_rate must be a positive number"):
         Softmax().train(X, y, learning_rate=-1.0)

@@ -174,7 +174,7 @@ def test_bad_arguments_are_explained():
         random_flip(X[0], rng=0, layout="NHWC")
     with pytest.raises(ValueError, match=r"layout should be 'NCHW' or 'NHWC', got 'CHW'"):
         random_flip(X, rng=0, layout="CHW")
-    with pytest.raises(ValueError, match=r"pad should be a non-negative int, got -1"):
+    with pytest.raises(ValueError, match=r"pad must be an integer >= 0, got -1"):
         random_crop(X, pad=-1, rng=0)
     with pytest.raises(ValueError, match=r"p should be a probability"):
         random_flip(X, rng=0, p=1.5)

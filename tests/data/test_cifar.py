@@ -183,11 +183,11 @@ def test_get_data_without_mean_subtraction_and_float64(fake10_dir):
 
 
 def test_get_data_defaults_are_the_course_split(fake10_tar):
-    with pytest.raises(ValueError, match=r"num_training should be an integer in \[1, 100\], got 49000"):
+    with pytest.raises(ValueError, match=r"num_training must be an integer in \[1, 100\], got 49000"):
         get_CIFAR10_data(root=fake10_tar["path"])
-    with pytest.raises(ValueError, match=r"num_validation should be an integer in \[0, 10\], got 11"):
+    with pytest.raises(ValueError, match=r"num_validation must be an integer in \[0, 10\], got 11"):
         get_CIFAR10_data(90, 11, root=fake10_tar["path"])
-    with pytest.raises(ValueError, match=r"num_test should be an integer in \[0, 20\], got 21"):
+    with pytest.raises(ValueError, match=r"num_test must be an integer in \[0, 20\], got 21"):
         get_CIFAR10_data(90, 10, 21, root=fake10_tar["path"])
     with pytest.raises(ValueError, match="float type"):
         get_CIFAR10_data(90, 10, 20, root=fake10_tar["path"], dtype=np.int32)

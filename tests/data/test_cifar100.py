@@ -120,7 +120,7 @@ def test_course_data_dict_fine_labels(tmp_path):
 
 def test_default_split_needs_the_full_data_set(tmp_path):
     write(tmp_path, num_train=200, num_test=10)
-    with pytest.raises(ValueError, match=r"num_validation should be an integer in \[0, 199\], got 10000"):
+    with pytest.raises(ValueError, match=r"num_validation must be an integer in \[0, 199\], got 10000"):
         CIFAR100_data(tmp_path)
 
 

@@ -47,7 +47,7 @@ def test_seed_controls_the_split():
 def test_bad_arguments():
     with pytest.raises(ValueError, match="leaves no training images"):
         load_digits_data(num_validation=1000, num_test=797)
-    with pytest.raises(ValueError, match="num_test should be a non-negative int, got -1"):
+    with pytest.raises(ValueError, match="num_test must be an integer >= 0, got -1"):
         load_digits_data(num_test=-1)
     with pytest.raises(ValueError, match="float type"):
         load_digits_data(dtype=np.int64)

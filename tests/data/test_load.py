@@ -43,5 +43,5 @@ def test_unknown_dataset(bad, message):
 @pytest.mark.parametrize("num_training", [0, -5, 1.5, True, 10_000])
 def test_bad_num_training(num_training):
     pytest.importorskip("sklearn")
-    with pytest.raises(ValueError, match=r"num_training should be a whole number from 1 to 1197, got"):
+    with pytest.raises(ValueError, match=r"num_training must be an integer in \[1, 1197\] or None, got"):
         load_splits("digits", num_training=num_training)

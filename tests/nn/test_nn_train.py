@@ -96,7 +96,7 @@ def test_train_net_rejects_bad_arguments():
         nn.train_net(_data(), *args, batch_size=10, max_epochs=1, regularization="L2")
     with pytest.raises(ValueError, match=r"data_dict needs 'data_val': \(X, y\)"):
         nn.train_net({"data_train": _blobs(10, 0)}, *args, batch_size=10, max_epochs=1)
-    with pytest.raises(ValueError, match="max_epochs must be a positive integer"):
+    with pytest.raises(ValueError, match="max_epochs must be an integer >= 1"):
         nn.train_net(_data(), *args, batch_size=10, max_epochs=0)
     with pytest.raises(TypeError, match=r"train_net needs an optimizer with step\(\) and lr"):
         nn.train_net(_data(), model, nn.cross_entropy(), object(), batch_size=10, max_epochs=1)

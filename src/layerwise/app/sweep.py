@@ -58,6 +58,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..checks import is_integer
 from .config import ConfigError, TrainConfig, config_from_dict, read_mapping
 
 __all__ = ["SweepError", "Dimension", "SweepSpec", "load_sweep", "sweep_from_dict", "run_sweep",
@@ -175,9 +176,9 @@ def _dimension(key: str, spec, where: str) -> Dimension:
             raise SweepError(f"{where}: {key}: {name} must be a number, got {value!r}{hint}")
     if kind == "int":
         step, log = spec.get("step"), spec.get("log", False)
-        if not (isinstance(low, int) and isinstance(high, int)) or low > high:
+        if not (is_integer(low) and is_integer(high)) or low > high:
             raise SweepError(f"{where}: {key}: type int needs integers low <= high, got low={low!r}, high={high!r}")
-        if step is not None and (isinstance(step, bool) or not isinstance(step, int) or step < 1):
+        if step is not None and not (is_integer(step) and step >= 1):
             raise SweepError(f"{where}: {key}: step must be a positive integer, got {step!r}")
         if not isinstance(log, bool) or (log and (low < 1 or (step or 1) != 1)):
             raise SweepError(f"{where}: {key}: log must be true or false, and log: true needs low >= 1 and no step; "
@@ -188,7 +189,7 @@ def _dimension(key: str, spec, where: str) -> Dimension:
     if kind == "loguniform" and low <= 0:
         raise SweepError(f"{where}: {key}: loguniform needs low > 0, got {low!r}")
     num = spec.get("num")
-    if num is not None and (isinstance(num, bool) or not isinstance(num, int) or num < 1):
+    if num is not None and not (is_integer(num) and num >= 1):
         raise SweepError(f"{where}: {key}: num (grid points) must be a positive integer, got {num!r}")
     return Dimension(key, kind, low=float(low), high=float(high), num=num)
 
@@ -251,10 +252,10 @@ def sweep_from_dict(values, default_name: str = "sweep", where: str = "sweep fil
     if metric not in METRICS:
         raise SweepError(f"{where}: metric must be one of {', '.join(METRICS)} (maximized); got {metric!r}")
     seed = values.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if not (is_integer(seed) and seed >= 0):
         raise SweepError(f"{where}: seed must be a non-negative integer, got {seed!r}")
     trials = values.get("trials")
-    if trials is not None and (isinstance(trials, bool) or not isinstance(trials, int) or trials < 1):
+    if trials is not None and not (is_integer(trials) and trials >= 1):
         raise SweepError(f"{where}: trials must be a positive integer, got {trials!r}")
     if trials is None and method != "grid":
         raise SweepError(f"{where}: trials is required for method {method} (how many trials to run in all)")
@@ -450,9 +451,9 @@ def run_sweep(spec: SweepSpec, workers: int = 1, trials: int | None = None, stor
     Returns the Optuna study.  Trials already finished in the study's storage
     count: a stopped sweep resumes where it was.
     """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+    if not (is_integer(workers) and workers >= 1):
         raise SweepError(f"--workers must be a positive integer, got {workers!r}")
-    if trials is not None and (isinstance(trials, bool) or not isinstance(trials, int) or trials < 1):
+    if trials is not None and not (is_integer(trials) and trials >= 1):
         raise SweepError(f"--trials must be a positive integer, got {trials!r}")
     optuna = _import_optuna()
     spec.directory.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..checks import integer
+
 __all__ = ["KNearestNeighbor", "cross_validate_k", "best_k"]
 
 
@@ -113,8 +115,7 @@ def cross_validate_k(X, y, k_choices, num_folds=5):
     y = np.asarray(y)
     if y.shape != (len(X),):
         raise ValueError(f"cross_validate_k: y must have shape ({len(X)},), got {y.shape}")
-    if isinstance(num_folds, bool) or not isinstance(num_folds, (int, np.integer)) or not 2 <= num_folds <= len(X):
-        raise ValueError(f"cross_validate_k: num_folds must be an integer in [2, {len(X)}], got {num_folds!r}")
+    num_folds = integer(num_folds, "num_folds", 2, len(X), where="cross_validate_k")
     k_choices = list(k_choices)
     if not k_choices:
         raise ValueError("cross_validate_k: k_choices is empty; pass e.g. [1, 3, 5, 10]")
@@ -151,9 +152,7 @@ def _vote(nearest_labels, k):
 
 
 def _check_k(k, n_train):
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= n_train:
-        raise ValueError(f"k must be an integer in [1, {n_train}] (the number of training examples), got {k!r}")
-    return int(k)
+    return integer(k, "k", 1, n_train)  # at most the number of training examples
 
 
 def _as_rows(where, X):

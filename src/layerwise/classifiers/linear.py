@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..checks import integer
 from .linear_svm import svm_loss_vectorized
 from .softmax import softmax_loss_vectorized
 
@@ -45,9 +46,8 @@ class LinearClassifier:
         if y.shape != (len(X),) or not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
             raise ValueError(f"{type(self).__name__}.train: y must hold {len(X)} non-negative integer labels, "
                              f"got shape {y.shape} dtype {y.dtype}")
-        for name, value in (("num_iters", num_iters), ("batch_size", batch_size)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{type(self).__name__}.train: {name} must be a positive integer, got {value!r}")
+        num_iters = integer(num_iters, "num_iters", 1, where=f"{type(self).__name__}.train")
+        batch_size = integer(batch_size, "batch_size", 1, where=f"{type(self).__name__}.train")
         if not (np.isfinite(learning_rate) and learning_rate > 0):
             raise ValueError(f"{type(self).__name__}.train: learning_rate must be a positive number, "
                              f"got {learning_rate!r}")

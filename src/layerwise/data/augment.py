@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ..checks import integer
+
 __all__ = [
     "random_crop",
     "random_flip",
@@ -59,9 +61,7 @@ def random_crop(X, pad=4, rng=None, layout="NCHW"):
     ``(N, H, W, C)`` with ``layout='NHWC'``; same shape and dtype out.
     """
     X = _batch(X, layout)
-    if isinstance(pad, bool) or int(pad) != pad or pad < 0:
-        raise ValueError(f"pad should be a non-negative int, got {pad!r}")
-    pad = int(pad)
+    pad = integer(pad, "pad", 0)
     if pad == 0:
         return X.copy()
     rng = _generator(rng)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..checks import integer
 from .paths import DataFileError, DatasetLocation, locate_dataset
 from .preprocessing import channel_mean_std, mean_image, standardize
 from .safe_pickle import UnsafePickleError, restricted_loads
@@ -301,12 +302,6 @@ def _nhwc(rows: np.ndarray, dtype) -> np.ndarray:
     return rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).astype(dtype, order="C")
 
 
-def _count(value, name, low, high):
-    if isinstance(value, (bool, np.bool_)) or int(value) != value or not low <= value <= high:
-        raise ValueError(f"{name} should be an integer in [{low}, {high}], got {value!r}")
-    return int(value)
-
-
 # --------------------------------------------------------------------------- CIFAR-10
 
 
@@ -356,9 +351,9 @@ def get_CIFAR10_data(
         raise ValueError(f"dtype should be a float type such as np.float32, got {np.dtype(dtype)}")
     raw = _load10(_locate_cifar10(root))
     n_train, n_test = len(raw.x_train), len(raw.x_test)
-    num_training = _count(num_training, "num_training", 1, n_train)
-    num_validation = _count(num_validation, "num_validation", 0, n_train - num_training)
-    num_test = _count(num_test, "num_test", 0, n_test)
+    num_training = integer(num_training, "num_training", 1, n_train)
+    num_validation = integer(num_validation, "num_validation", 0, n_train - num_training)
+    num_test = integer(num_test, "num_test", 0, n_test)
 
     x = raw.x_train.reshape(-1, 3, 32, 32)  # rows are already (C, H, W): no transpose needed
     stop = num_training + num_validation
@@ -436,7 +431,7 @@ def CIFAR100_data(root=None, *, label_mode="coarse", num_validation=10000, dtype
     label_mode = _label_mode(label_mode)
     raw = _load100(_locate_cifar100(root))
     n = len(raw.x_train)
-    num_validation = _count(num_validation, "num_validation", 0, n - 1)
+    num_validation = integer(num_validation, "num_validation", 0, n - 1)
     n_train = n - num_validation
 
     x = raw.x_train.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)  # (N, H, W, C) view of uint8

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..checks import integer
 from .preprocessing import mean_image, split_indices
 from .splits import DataSplits
 
@@ -41,10 +42,9 @@ def load_digits_data(num_validation=300, num_test=300, seed=0, dtype=np.float32,
     X = (digits.images / 16.0).astype(dtype)[:, None]  # (1797, 1, 8, 8)
     y = digits.target.astype(np.int64)
     n = len(X)
-    for name, value in (("num_validation", num_validation), ("num_test", num_test)):
-        if isinstance(value, bool) or int(value) != value or value < 0:
-            raise ValueError(f"{name} should be a non-negative int, got {value!r}")
-    num_train = n - int(num_validation) - int(num_test)
+    num_validation = integer(num_validation, "num_validation", 0)
+    num_test = integer(num_test, "num_test", 0)
+    num_train = n - num_validation - num_test
     if num_train < 1:
         raise ValueError(
             f"num_validation + num_test = {num_validation + num_test} leaves no training images "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..checks import integer
 from .cifar import CIFAR100_data, get_CIFAR10_data
 from .digits import load_digits_data
 from .splits import DataSplits
@@ -28,7 +29,8 @@ def load_splits(dataset: str, root=None, num_training=None, seed: int = 0) -> Da
         raise ValueError(f"dataset should be one of {', '.join(DATASETS)}; got {dataset!r}")
     if dataset == "cifar10":
         # The course takes the validation images right after the training ones: keep them where they are.
-        return get_CIFAR10_data(root=root, num_training=_count(num_training, 49000))
+        return get_CIFAR10_data(root=root, num_training=integer(num_training, "num_training", 1, 49000, none_ok=True)
+                                or 49000)
     if dataset == "digits":
         data = load_digits_data(seed=seed)
     else:
@@ -37,15 +39,7 @@ def load_splits(dataset: str, root=None, num_training=None, seed: int = 0) -> Da
                            for x, key in (("X", "data"), ("y", "labels"))}, class_names=c["label_names"])
         for split in ("X_train", "X_val", "X_test"):          # (N, H, W, C) -> (N, C, H, W)
             data[split] = np.ascontiguousarray(data[split].transpose(0, 3, 1, 2))
-    n = _count(num_training, len(data["y_train"]))
+    n = integer(num_training, "num_training", 1, len(data["y_train"]), none_ok=True) or len(data["y_train"])
     data["X_train"], data["y_train"] = data["X_train"][:n], data["y_train"][:n]
     return data
 
-
-def _count(num_training, available: int) -> int:
-    if num_training is None:
-        return available
-    if isinstance(num_training, bool) or not isinstance(num_training, (int, np.integer)) \
-            or not 0 < num_training <= available:
-        raise ValueError(f"num_training should be a whole number from 1 to {available}, got {num_training!r}")
-    return int(num_training)

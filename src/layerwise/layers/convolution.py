@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ..checks import integer
 from .normalization import batchnorm_backward_alt, batchnorm_forward, standardize, standardize_backward
 
 __all__ = [
@@ -114,12 +115,6 @@ def conv_output_size(size, field, stride, pad, where="conv", axis="height"):
     return 1 + span // stride
 
 
-def _positive_int(value, name, where, minimum=1):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{where}: {name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def _conv_geometry(x_shape, w, b, conv_param, where, layout):
     """Validate a convolution and return ``(stride, pad, Ho, Wo)``.
 
@@ -134,8 +129,8 @@ def _conv_geometry(x_shape, w, b, conv_param, where, layout):
                          f"w must have shape (F, C, HH, WW) with C the number of input channels")
     if np.shape(b) != (F,):
         raise ValueError(f"{where}: b must have shape ({F},) to match the {F} filters of w, got {np.shape(b)}")
-    stride = _positive_int(conv_param.get("stride", 1), "conv_param['stride']", where)
-    pad = _positive_int(conv_param.get("pad", 0), "conv_param['pad']", where, minimum=0)
+    stride = integer(conv_param.get("stride", 1), "conv_param['stride']", 1, where=where)
+    pad = integer(conv_param.get("pad", 0), "conv_param['pad']", 0, where=where)
     Ho = conv_output_size(H, HH, stride, pad, where, "height")
     Wo = conv_output_size(W, WW, stride, pad, where, "width")
     return stride, pad, Ho, Wo
@@ -143,9 +138,9 @@ def _conv_geometry(x_shape, w, b, conv_param, where, layout):
 
 def _pool_geometry(H, W, pool_param, where):
     """Validate a pooling window and return ``(ph, pw, stride, Ho, Wo)``."""
-    ph = _positive_int(pool_param.get("pool_height", 2), "pool_param['pool_height']", where)
-    pw = _positive_int(pool_param.get("pool_width", 2), "pool_param['pool_width']", where)
-    stride = _positive_int(pool_param.get("stride", 2), "pool_param['stride']", where)
+    ph = integer(pool_param.get("pool_height", 2), "pool_param['pool_height']", 1, where=where)
+    pw = integer(pool_param.get("pool_width", 2), "pool_param['pool_width']", 1, where=where)
+    stride = integer(pool_param.get("stride", 2), "pool_param['stride']", 1, where=where)
     Ho = conv_output_size(H, ph, stride, 0, where, "height")
     Wo = conv_output_size(W, pw, stride, 0, where, "width")
     return ph, pw, stride, Ho, Wo
@@ -654,7 +649,7 @@ def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
     """
     _check_ndim4(x, "spatial_groupnorm_forward", "(N, C, H, W)")
     N, C, H, W = x.shape
-    G = _positive_int(G, "G (the number of groups)", "spatial_groupnorm_forward")
+    G = integer(G, "G (the number of groups)", 1, where="spatial_groupnorm_forward")
     if C % G:
         raise ValueError(f"spatial_groupnorm_forward: the number of groups G={G} must divide the {C} channels")
     if np.size(gamma) != C or np.size(beta) != C:

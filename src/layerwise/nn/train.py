@@ -16,6 +16,7 @@ import random
 
 import numpy as np
 
+from ..checks import integer
 from ..solver import Solver
 from .modules import is_weight
 from .optim import _net_of
@@ -193,8 +194,7 @@ def train_net(data_dict, model, loss_func, optimizer, batch_size=100, max_epochs
                          f"got {regularization!r}")
     if not (np.isscalar(reg_lambda) and reg_lambda >= 0):
         raise ValueError(f"reg_lambda must be a non-negative number, got {reg_lambda!r}")
-    if isinstance(max_epochs, bool) or not isinstance(max_epochs, (int, np.integer)) or max_epochs < 1:
-        raise ValueError(f"max_epochs must be a positive integer, got {max_epochs!r}")
+    max_epochs = integer(max_epochs, "max_epochs", 1, where="train_net")
     data = {}
     for split in ("train", "val"):
         pair = data_dict.get(f"data_{split}") if isinstance(data_dict, dict) else None
