@@ -209,14 +209,14 @@ def test_convnet_scores_large_inputs_in_chunks_with_bounded_memory():
     model = ConvNet(input_dim=(3, 8, 8), blocks=(4, "pool", 6, "pool"), hidden_dims=(5,), num_classes=3,
                     normalization="batchnorm", dtype=np.float64)
     model.loss(X[:8], np.zeros(8, dtype=int))          # a training step on 8 examples sizes the buffers
-    held = sum(ws.nbytes for ws in model._workspaces)
+    held = sum(layer.ws.nbytes for layer in model._conv_layers if hasattr(layer, "ws"))
     model.score_batch_size = 5
     chunked = model.loss(X)                            # 5 + 5 + 5 + 5 + 3 examples
     assert chunked.shape == (23, 3)
-    assert sum(ws.nbytes for ws in model._workspaces) == held
+    assert sum(layer.ws.nbytes for layer in model._conv_layers if hasattr(layer, "ws")) == held
     model.score_batch_size = 128
     whole = model.loss(X)                              # one pass over all 23: the buffers grow
-    assert sum(ws.nbytes for ws in model._workspaces) > held
+    assert sum(layer.ws.nbytes for layer in model._conv_layers if hasattr(layer, "ws")) > held
     np.testing.assert_allclose(chunked, whole, rtol=1e-12)
 
 

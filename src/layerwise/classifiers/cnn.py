@@ -37,6 +37,56 @@ CIFAR10_CONVNET = dict(blocks=(32, 32, "pool", 64, 64, "pool", 128, 128, "pool")
                        weight_scale="he", reg=5e-4)
 
 
+class _Conv:
+    """Convolution ``i`` (params ``W{i}``, ``b{i}``) on (C, H, W, N); the first one skips its input gradient."""
+
+    def __init__(self, i, conv_param, ws):
+        self.i, self.conv_param, self.ws = i, conv_param, ws
+
+    def forward(self, h, params):
+        return cl.conv_forward_chwn(h, params[f"W{self.i}"], params[f"b{self.i}"], self.conv_param, self.ws)
+
+    def backward(self, dout, cache, grads):
+        dout, grads[f"W{self.i}"], grads[f"b{self.i}"] = cl.conv_backward_chwn(dout, cache, compute_dx=self.i > 1)
+        return dout
+
+
+class _SpatialBatchnorm:
+    """Spatial batchnorm after convolution ``i`` (params ``gamma{i}``, ``beta{i}``, state ``bn_param``)."""
+
+    def __init__(self, i, bn_param):
+        self.i, self.bn_param = i, bn_param
+
+    def forward(self, h, params):
+        return cl.spatial_batchnorm_forward_chwn(h, params[f"gamma{self.i}"], params[f"beta{self.i}"], self.bn_param)
+
+    def backward(self, dout, cache, grads):
+        dout, grads[f"gamma{self.i}"], grads[f"beta{self.i}"] = cl.spatial_batchnorm_backward_chwn(dout, cache)
+        return dout
+
+
+class _Relu:
+    def forward(self, h, params):
+        return relu_forward(h)
+
+    def backward(self, dout, cache, grads):
+        return relu_backward(dout, cache)
+
+
+class _MaxPool:
+    """2x2 max pooling, stride 2; ``fuse_relu`` applies the preceding ReLU inside the pooling pass."""
+
+    def __init__(self, fuse_relu, ws):
+        self.fuse_relu, self.ws = fuse_relu, ws
+
+    def forward(self, h, params):
+        return cl.max_pool_forward_chwn(h, _POOL, relu=self.fuse_relu, ws=self.ws)
+
+    def backward(self, dout, cache, grads):
+        # In front of the first convolution no input gradient is needed: dout is None there.
+        return None if dout is None else cl.max_pool_backward_chwn(dout, cache)
+
+
 def _conv_weight(F, C, k, weight_scale, dtype):
     """Draw a (F, C, k, k) filter bank from ``np.random.randn``; fan_in = C k k, fan_out = F k k."""
     return (weight_std(weight_scale, C * k * k, F * k * k) * np.random.randn(F, C, k, k)).astype(dtype)
@@ -96,8 +146,12 @@ class ConvNet:
         pad = (filter_size - 1) // 2
         self._conv_param = {"stride": 1, "pad": pad}
         C, H, W = self.input_dim
-        # The convolutional part as a program of ops: ('conv', i), ('bn', i), ('relu',), ('pool', fuse_relu).
-        self._ops = []
+        # The convolutional part as layer objects on (C, H, W, N), each with forward/backward. Every conv and
+        # pool gets scratch memory of its own, reused every step; transient scratch is shared by all (see
+        # layers.convolution.Workspace).
+        shared = cl.Workspace()
+        self.bn_params = []   # one state dict per normalized layer (every layer but the last)
+        self._conv_layers = []
         layer = 0
         blocks = list(blocks)
         for pos, item in enumerate(blocks):
@@ -108,7 +162,7 @@ class ConvNet:
                 where = f"ConvNet: 2x2 max pooling after block entry {pos} (input {C}x{H}x{W})"
                 H = cl.conv_output_size(H, 2, 2, 0, where, "height")
                 W = cl.conv_output_size(W, 2, 2, 0, where, "width")
-                self._ops.append(("pool", fuse))
+                self._conv_layers.append(_MaxPool(fuse, cl.Workspace(shared)))
                 continue
             F = int(item)
             if F <= 0:
@@ -119,17 +173,14 @@ class ConvNet:
             W = cl.conv_output_size(W, filter_size, 1, pad, where, "width")
             self.params[f"W{layer}"] = _conv_weight(F, C, filter_size, weight_scale, self.dtype)
             self.params[f"b{layer}"] = np.zeros(F, dtype=self.dtype)
-            self._ops.append(("conv", layer))
+            self._conv_layers.append(_Conv(layer, self._conv_param, cl.Workspace(shared)))
             if normalization:
-                self._ops.append(("bn", layer))
+                self.bn_params.append({"mode": "train"})
+                self._conv_layers.append(_SpatialBatchnorm(layer, self.bn_params[-1]))
             if pos + 1 == len(blocks) or not isinstance(blocks[pos + 1], str):
-                self._ops.append(("relu",))
+                self._conv_layers.append(_Relu())
             C = F
         self.num_conv_layers = layer
-        # Scratch memory per conv/pool op, reused every step; transient scratch shared by all (see
-        # layers.convolution.Workspace).
-        shared = cl.Workspace()
-        self._workspaces = [cl.Workspace(shared) for _ in self._ops]
         self._flat = ((C, H, W), C * H * W)
 
         dims = [C * H * W] + hidden_dims + [self.num_classes]
@@ -146,8 +197,8 @@ class ConvNet:
             for i, size in enumerate(sizes, start=1):
                 self.params[f"gamma{i}"] = np.ones(size, dtype=self.dtype)
                 self.params[f"beta{i}"] = np.zeros(size, dtype=self.dtype)
-        # One state dict per normalized layer (every layer but the last): mode and running statistics.
-        self.bn_params = [{"mode": "train"} for _ in range(layer - 1)] if normalization else []
+        if normalization:   # the hidden affine layers' state dicts follow the convolutions'
+            self.bn_params += [{"mode": "train"} for _ in range(layer - 1 - self.num_conv_layers)]
         self.use_dropout = dropout_keep_ratio != 1
         self.dropout_param = {}
         if self.use_dropout:
@@ -187,18 +238,8 @@ class ConvNet:
         # Convolutional part, (C, H, W, N) throughout; the first conv copies X into that layout.
         h = X.transpose(1, 2, 3, 0)
         caches = []
-        for op, ws in zip(self._ops, self._workspaces):
-            kind = op[0]
-            if kind == "conv":
-                i = op[1]
-                h, cache = cl.conv_forward_chwn(h, p[f"W{i}"], p[f"b{i}"], self._conv_param, ws)
-            elif kind == "bn":
-                i = op[1]
-                h, cache = cl.spatial_batchnorm_forward_chwn(h, p[f"gamma{i}"], p[f"beta{i}"], self.bn_params[i - 1])
-            elif kind == "relu":
-                h, cache = relu_forward(h)
-            else:
-                h, cache = cl.max_pool_forward_chwn(h, _POOL, relu=op[1], ws=ws)
+        for layer in self._conv_layers:
+            h, cache = layer.forward(h, p)
             caches.append(cache)
 
         # Affine head on (N, D), D in (C, H, W) order: the transposed view of the (D, N) activations.
@@ -221,18 +262,8 @@ class ConvNet:
         if self.num_conv_layers:
             # (N, D) -> (D, N) = (C, H, W, N): one small copy keeps the batch axis innermost.
             dout = np.ascontiguousarray(dout.T).reshape(C, H, W, N)
-        for op, cache in zip(reversed(self._ops), reversed(caches)):
-            kind = op[0]
-            if kind == "conv":
-                i = op[1]
-                dout, grads[f"W{i}"], grads[f"b{i}"] = cl.conv_backward_chwn(dout, cache, compute_dx=i > 1)
-            elif kind == "bn":
-                i = op[1]
-                dout, grads[f"gamma{i}"], grads[f"beta{i}"] = cl.spatial_batchnorm_backward_chwn(dout, cache)
-            elif kind == "relu":
-                dout = relu_backward(dout, cache)
-            elif dout is not None:  # pooling in front of the first conv needs no input gradient either
-                dout = cl.max_pool_backward_chwn(dout, cache)
+        for layer, cache in zip(reversed(self._conv_layers), reversed(caches)):
+            dout = layer.backward(dout, cache, grads)
 
         if self.reg:
             loss = add_l2_penalty(loss, grads, p, self.reg, [f"W{i}" for i in range(1, L + 1)])
