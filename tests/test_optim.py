@@ -288,6 +288,88 @@ def test_scratch_buffers_are_reused_and_not_state():
     assert config["_scratch"] is scratch
 
 
+# --------------------------------------------------------------------------- config keys
+
+
+@pytest.mark.parametrize("name", RULES)
+def test_unknown_config_key_is_refused_naming_the_known_keys(name):
+    rule = optim.get_update_rule(name)
+    with pytest.raises(ValueError) as info:
+        rule(np.ones(3), np.ones(3), {"learning_rte": 0.1})
+    message = str(info.value)
+    assert "\n" not in message
+    assert f"{name}: unknown config key 'learning_rte' (did you mean 'learning_rate'?)" in message
+    for key in set(rule.defaults) | set(STATE[name]):
+        assert key in message
+    # Scratch keys (leading underscore) and every documented key are accepted.
+    config = {key: value for key, value in HYPER[name].items()}
+    config["_mine"] = object()
+    rule(np.ones(3), np.ones(3), config)
+    assert set(STATE[name]) | set(rule.defaults) <= set(rule.known_keys)
+
+
+def test_unknown_key_checked_before_anything_changes():
+    w = np.ones(3)
+    config = {"learning_rate": 0.1, "momentum": 0.5, "velocty": np.zeros(3)}
+    with pytest.raises(ValueError, match="did you mean 'velocity'"):
+        optim.sgd_momentum(w, np.ones(3), config)
+    np.testing.assert_array_equal(w, np.ones(3))
+    assert "velocity" not in config
+
+
+def test_rmsprop_ucla_spelling_a_is_the_cache():
+    rng = np.random.default_rng(5)
+    w0, cache0 = rng.standard_normal((3, 4)), rng.random((3, 4))
+    grads = [rng.standard_normal((3, 4)) for _ in range(3)]
+    ucla = {"learning_rate": 1e-2, "a": cache0.copy()}
+    cs231n = {"learning_rate": 1e-2, "cache": cache0.copy()}
+    w_ucla, w_cs = w0.copy(), w0.copy()
+    for dw in grads:  # the state stays under the caller's key from step to step
+        w_ucla, ucla = optim.rmsprop(w_ucla, dw, ucla)
+        w_cs, cs231n = optim.rmsprop(w_cs, dw, cs231n)
+        assert "cache" not in ucla and "a" not in cs231n
+    np.testing.assert_array_equal(w_ucla, w_cs)
+    np.testing.assert_array_equal(ucla["a"], cs231n["cache"])
+
+
+def test_adam_ucla_spelling_v_first_moment_a_second():
+    rng = np.random.default_rng(6)
+    w0, m0, v0 = rng.standard_normal((2, 5)), rng.standard_normal((2, 5)), rng.random((2, 5))
+    grads = [rng.standard_normal((2, 5)) for _ in range(3)]
+    for name in ("adam", "adamw"):
+        rule = optim.get_update_rule(name)
+        ucla = {"learning_rate": 1e-2, "v": m0.copy(), "a": v0.copy(), "t": 5}
+        cs231n = {"learning_rate": 1e-2, "m": m0.copy(), "v": v0.copy(), "t": 5}
+        w_ucla, w_cs = w0.copy(), w0.copy()
+        for dw in grads:
+            w_ucla, ucla = rule(w_ucla, dw, ucla)
+            w_cs, cs231n = rule(w_cs, dw, cs231n)
+            assert "m" not in ucla and "a" not in cs231n
+        np.testing.assert_array_equal(w_ucla, w_cs)
+        np.testing.assert_array_equal(ucla["v"], cs231n["m"])     # first moment
+        np.testing.assert_array_equal(ucla["a"], cs231n["v"])     # second moment
+        assert ucla["t"] == cs231n["t"] == 8
+
+
+def test_cs231n_spelling_unchanged_when_no_a():
+    # A config with 'v' and no 'a' is cs231n's: 'v' is Adam's second moment.
+    config = {"learning_rate": 0.1, "v": np.full(2, 4.0), "epsilon": 0.0}
+    optim.adam(np.zeros(2), np.full(2, 2.0), config)
+    np.testing.assert_allclose(config["m"], [0.2, 0.2])
+    np.testing.assert_allclose(config["v"], [0.999 * 4 + 0.001 * 4] * 2)
+
+
+def test_mixed_spellings_are_refused_and_the_config_is_left_as_given():
+    with pytest.raises(ValueError, match=r"rmsprop: config mixes the UCLA spelling \('a'\) with the cs231n key\(s\) 'cache'"):
+        optim.rmsprop(np.ones(2), np.ones(2), {"a": np.ones(2), "cache": np.ones(2)})
+    with pytest.raises(ValueError, match="adam: config mixes the UCLA spelling"):
+        optim.adam(np.ones(2), np.ones(2), {"a": np.ones(2), "m": np.ones(2)})
+    config = {"learning_rate": 0.1, "v": np.ones(2), "a": np.ones(2)}
+    with pytest.raises(ValueError, match="gradient shape"):
+        optim.adam(np.ones(2), np.ones(3), config)
+    assert "m" not in config and "a" in config and "v" in config    # still in the caller's spelling
+
+
 # --------------------------------------------------------------------------- PyTorch
 
 

@@ -9,7 +9,7 @@ import pytest
 from layerwise import checkpoint, optim
 from layerwise.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from layerwise.gradient_check import eval_numerical_gradient, rel_error
-from layerwise.solver import DivergenceError, RuleUpdater, Solver
+from layerwise.solver import DivergenceError, Solver
 
 
 class TinyNet:
@@ -418,17 +418,18 @@ def test_verbose_shows_a_progress_bar(capsys):
 
 
 class ScaledSGD:
-    """An updater object: SGD with a state counter, following the engine protocol."""
+    """An optimizer object of its own: SGD with a state counter, following the engine protocol."""
 
-    def __init__(self, lr):
+    def __init__(self, params, lr):
+        self.params = params
         self.learning_rate = lr
         self.steps = 0
         self.lrs = []
 
-    def step(self, params, grads):
+    def step(self, grads):
         self.steps += 1
         self.lrs.append(self.learning_rate)
-        for name, w in params.items():
+        for name, w in self.params.items():
             w -= self.learning_rate * grads[name]
 
     def state_dict(self):
@@ -440,8 +441,9 @@ class ScaledSGD:
 
 
 def test_updater_object_protocol(tmp_path):
-    opt = ScaledSGD(0.1)
-    solver = Solver(TinyNet(), make_data(n_train=40), **quiet(update_rule=opt, lr_decay=0.5, batch_size=20,
+    model = TinyNet()
+    opt = ScaledSGD(model.params, 0.1)
+    solver = Solver(model, make_data(n_train=40), **quiet(update_rule=opt, lr_decay=0.5, batch_size=20,
                                                              num_epochs=2, checkpoint_name=tmp_path / "c"))
     solver.train()
     assert opt.steps == 4 and opt.lrs == pytest.approx([0.1, 0.1, 0.05, 0.05])
@@ -452,19 +454,7 @@ def test_updater_object_protocol(tmp_path):
     with pytest.raises(ValueError, match="custom update_rule.*pass it again"):
         Solver.resume(tmp_path / "c", TinyNet(), make_data(n_train=40))
     with pytest.raises(ValueError, match="optim_config configures functional update rules"):
-        Solver(TinyNet(), make_data(), update_rule=ScaledSGD(0.1), optim_config={"learning_rate": 1})
-
-
-def test_rule_updater_learning_rate_property():
-    updater = RuleUpdater("adam", {}, ["W"])
-    assert updater.learning_rate == 1e-3  # the rule's default
-    updater.learning_rate = 0.5
-    assert updater.configs["W"]["learning_rate"] == 0.5
-    params = {"W": np.ones(2)}
-    updater.step(params, {"W": np.ones(2)})
-    np.testing.assert_allclose(params["W"], 0.5)
-    with pytest.raises(ValueError, match="no gradient for parameter 'W'"):
-        updater.step(params, {})
+        Solver(model, make_data(), update_rule=ScaledSGD(model.params, 0.1), optim_config={"learning_rate": 1})
 
 
 # --------------------------------------------------------------------------- checkpoints

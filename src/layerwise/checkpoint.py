@@ -31,7 +31,8 @@ import numpy as np
 
 from .fileio import atomic_open, atomic_write_bytes
 
-__all__ = ["CheckpointError", "checkpoint_path", "save_checkpoint", "load_checkpoint", "FORMAT", "VERSION"]
+__all__ = ["CheckpointError", "checkpoint_path", "save_checkpoint", "load_checkpoint", "FORMAT", "VERSION",
+           "MODEL_STATE", "model_state", "restore_model_state", "load_params", "copy_into"]
 
 FORMAT = "layerwise-checkpoint"
 VERSION = 1
@@ -205,3 +206,59 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+# --------------------------------------------------------------------------- models in checkpoints
+
+#: Model attributes holding state dicts that checkpoints save (batchnorm running statistics, dropout settings).
+MODEL_STATE = ("bn_params", "dropout_param")
+
+
+def model_state(model) -> dict:
+    """The model's state dicts named in :data:`MODEL_STATE` (references, not copies)."""
+    return {a: getattr(model, a) for a in MODEL_STATE if getattr(model, a, None) is not None}
+
+
+def restore_model_state(model, saved: dict, source="the checkpoint") -> None:
+    """Put the state dicts ``saved`` (as :func:`model_state` gives them) back into ``model``.
+
+    Dicts and lists of dicts are updated in place, so the model's layers,
+    which hold references to them, see the restored values.
+    """
+    for attr, value in saved.items():
+        current = getattr(model, attr, None)
+        if isinstance(current, list) and isinstance(value, list):
+            if len(current) != len(value):
+                raise CheckpointError(f"{source} has {len(value)} entries in model.{attr} but the model has "
+                                      f"{len(current)}; build the same model before resuming")
+            for target, values in zip(current, value):
+                target.update(values)
+        elif isinstance(current, dict) and isinstance(value, dict):
+            current.update(value)
+        else:
+            setattr(model, attr, value)
+
+
+def load_params(model, saved: dict, source="the checkpoint") -> None:
+    """Copy the arrays ``saved`` into ``model.params`` in place, after checking names, shapes and dtypes."""
+    params = model.params
+    if set(saved) != set(params):
+        raise CheckpointError(f"{source} holds parameters {sorted(saved)} but the model has {sorted(params)}; "
+                              "build the same model architecture before resuming")
+    for name, value in saved.items():
+        current = params[name]
+        if current.shape != value.shape or current.dtype != value.dtype:
+            raise CheckpointError(f"parameter {name!r} is {value.dtype}{list(value.shape)} in {source} but "
+                                  f"{current.dtype}{list(current.shape)} in the model; build the same model "
+                                  "(same sizes and dtype) before resuming")
+    for name, value in saved.items():
+        copy_into(params, name, value)
+
+
+def copy_into(params, name, value) -> None:
+    """``params[name] = value``, written into the existing array when it can hold it (views stay valid)."""
+    current = params.get(name)
+    if isinstance(current, np.ndarray) and current.shape == value.shape and current.flags.writeable:
+        np.copyto(current, value)
+    else:
+        params[name] = np.array(value, copy=True)

@@ -23,6 +23,19 @@ very array ``w`` that was passed in, now holding the updated values, and
 written (not a writeable floating-point ndarray) the rule returns a new array
 instead.  Keys starting with ``_`` are scratch space, not state.
 
+Config keys are checked: a key that is neither a hyperparameter nor a state
+entry of the rule (nor scratch, ``_...``) raises a ``ValueError`` naming the
+known keys, so a misspelt ``learning_rte`` cannot be silently ignored.
+
+Course spellings.  The UCLA course (ECE C147/247) keeps RMSProp's cache under
+``a``, and Adam's first moment under ``v`` and its second under ``a``, where
+cs231n writes ``cache`` and ``m``/``v``.  A config holding ``a`` is read in the
+UCLA spelling: its keys are renamed to the canonical ones before the step and
+back after it (a rename of dict entries, the arrays are not copied), so each
+course's cells print that course's numbers and read their state back under
+their own keys.  Any other config, including an empty one, uses the cs231n
+spelling.
+
 =========================  ==============================================================
 rule                       update (``lr = learning_rate``)
 =========================  ==============================================================
@@ -43,6 +56,7 @@ and epoch count from 0): :class:`StepDecay`, :class:`IterationStepDecay`,
 
 from __future__ import annotations
 
+import difflib
 import functools
 import math
 from dataclasses import asdict, dataclass, fields
@@ -78,24 +92,78 @@ __all__ = [
 _BLOCK_BYTES = 1 << 17
 
 
-def _update_rule(**defaults):
+def _update_rule(state=(), course_spelling=None, **defaults):
     """Decorate a rule body ``f(w, dw, config) -> next_w``: create ``config``
-    if None, ``setdefault`` the hyperparameters, return ``(next_w, config)``,
-    and expose the defaults as ``rule.defaults``."""
+    if None, check its keys, ``setdefault`` the hyperparameters, return
+    ``(next_w, config)``, and expose the defaults as ``rule.defaults`` and
+    every accepted key as ``rule.known_keys``.
+
+    state: the config keys holding the rule's state arrays.
+    course_spelling: ``{course_key: canonical_key}`` for the UCLA course's
+        spelling of the state keys; a config holding ``'a'`` uses it.
+    """
+    known = tuple(defaults) + tuple(k for k in state if k not in defaults)
+    aliases = dict(course_spelling or {})
 
     def decorate(body):
+        name = body.__name__
+        accepted = frozenset(known) | frozenset(aliases)
+
         @functools.wraps(body)
         def rule(w, dw, config=None):
             if config is None:
                 config = {}
-            for key, value in defaults.items():
-                config.setdefault(key, value)
-            return body(w, dw, config), config
+            for key in config:
+                if key not in accepted and not (isinstance(key, str) and key.startswith("_")):
+                    _unknown_key(name, key, known, aliases)
+            if not (aliases and _COURSE_MARKER in config):
+                for key, value in defaults.items():
+                    config.setdefault(key, value)
+                return body(w, dw, config), config
+            _rename(config, aliases, name)
+            try:
+                for key, value in defaults.items():
+                    config.setdefault(key, value)
+                next_w = body(w, dw, config)
+            finally:  # the caller reads its state back under its own keys
+                _rename(config, {canonical: alias for alias, canonical in aliases.items()}, name)
+            return next_w, config
 
         rule.defaults = dict(defaults)
+        rule.known_keys = known + tuple(k for k in aliases if k not in known)
         return rule
 
     return decorate
+
+
+# The key that marks a config written in the UCLA course's spelling: only that
+# course uses it (RMSProp's cache, Adam's second moment).
+_COURSE_MARKER = "a"
+# Adam's moments in the UCLA spelling: 'v' is the first moment (cs231n 'm'), 'a' the second (cs231n 'v').
+_ADAM_UCLA = {"v": "m", "a": "v"}
+
+
+def _rename(config, mapping, name):
+    """Move ``config[old]`` to ``config[new]`` for every ``old -> new`` in ``mapping``, all at once."""
+    clash = [new for old, new in mapping.items() if new in config and new not in mapping]
+    if clash:
+        raise ValueError(
+            f"{name}: config mixes the UCLA spelling ('a') with the cs231n key(s) {', '.join(map(repr, clash))}; "
+            f"use one spelling: {', '.join(f'{old!r} for {new!r}' for old, new in mapping.items())}"
+        )
+    moved = {new: config.pop(old) for old, new in mapping.items() if old in config}
+    config.update(moved)
+
+
+def _unknown_key(name, key, known, aliases):
+    """Raise the one-line ValueError for a config key that rule ``name`` does not know."""
+    close = difflib.get_close_matches(str(key), known + tuple(aliases), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    course = f"; UCLA spelling: {', '.join(f'{a} for {c}' for a, c in aliases.items())}" if aliases else ""
+    raise ValueError(
+        f"{name}: unknown config key {key!r}{hint}; known keys: {', '.join(known)}{course} "
+        f"(keys starting with '_' are scratch space)"
+    )
 
 
 def _run(kernel, w, dw, config, state_keys, n_scratch, *scalars):
@@ -167,7 +235,7 @@ def _sgd_kernel(w, dw, a, lr):
     np.subtract(w, a, out=w)
 
 
-@_update_rule(learning_rate=1e-2, momentum=0.9)
+@_update_rule(state=("velocity",), learning_rate=1e-2, momentum=0.9)
 def sgd_momentum(w, dw, config):
     """SGD with momentum: ``v = mu*v - lr*dw; w + v``.
 
@@ -186,7 +254,7 @@ def _momentum_kernel(w, dw, v, a, mu, lr):
     np.add(w, v, out=w)
 
 
-@_update_rule(learning_rate=1e-2, momentum=0.9)
+@_update_rule(state=("velocity",), learning_rate=1e-2, momentum=0.9)
 def sgd_nesterov_momentum(w, dw, config):
     """Nesterov momentum (in the form that stores the current weights)::
 
@@ -211,7 +279,7 @@ def _nesterov_kernel(w, dw, v, a, b, mu, lr):
     np.copyto(v, b)
 
 
-@_update_rule(learning_rate=1e-2, epsilon=1e-8)
+@_update_rule(state=("cache",), learning_rate=1e-2, epsilon=1e-8)
 def adagrad(w, dw, config):
     """Adagrad: ``cache += dw**2; w - lr*dw / (sqrt(cache) + eps)``.
 
@@ -228,12 +296,14 @@ def _adagrad_kernel(w, dw, cache, a, b, lr, eps):
     _scaled_step(w, dw, cache, a, b, lr, eps)
 
 
-@_update_rule(learning_rate=1e-2, decay_rate=0.99, epsilon=1e-8)
+@_update_rule(state=("cache",), course_spelling={"a": "cache"},
+              learning_rate=1e-2, decay_rate=0.99, epsilon=1e-8)
 def rmsprop(w, dw, config):
     """RMSProp: ``cache = d*cache + (1-d)*dw**2; w - lr*dw / (sqrt(cache) + eps)``.
 
     config: ``learning_rate`` (1e-2), ``decay_rate`` d (0.99), ``epsilon``
-    (1e-8), ``cache`` (zeros).
+    (1e-8), ``cache`` (zeros).  The UCLA course's ``a`` is accepted for
+    ``cache`` (and the state is then returned under ``a``).
     """
     return _run(
         _rmsprop_kernel, w, dw, config, ("cache",), 2,
@@ -258,7 +328,8 @@ def _scaled_step(w, dw, cache, a, b, lr, eps):
     np.subtract(w, b, out=w)
 
 
-@_update_rule(learning_rate=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-8, t=0)
+@_update_rule(state=("m", "v"), course_spelling=_ADAM_UCLA,
+              learning_rate=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-8, t=0)
 def adam(w, dw, config):
     """Adam with bias correction (Kingma & Ba, 2015)::
 
@@ -270,11 +341,17 @@ def adam(w, dw, config):
     config: ``learning_rate`` (1e-3), ``beta1`` (0.9), ``beta2`` (0.999),
     ``epsilon`` (1e-8), ``m``, ``v`` (zeros), ``t`` (0; incremented before use,
     so the first step uses ``t = 1``).
+
+    UCLA spelling: a config holding ``a`` names the first moment ``v`` and the
+    second ``a`` (cs231n: ``m`` and ``v``); the state is returned under the
+    same keys.  Without ``a`` the cs231n spelling applies, so a config holding
+    only ``v`` is read as the second moment.
     """
     return _adam(w, dw, config, None)
 
 
-@_update_rule(learning_rate=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-8, t=0, weight_decay=1e-2)
+@_update_rule(state=("m", "v"), course_spelling=_ADAM_UCLA,
+              learning_rate=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-8, t=0, weight_decay=1e-2)
 def adamw(w, dw, config):
     """Adam with decoupled weight decay (AdamW, Loshchilov & Hutter, 2019)::
 
@@ -359,6 +436,19 @@ class _Schedule:
         return {"name": self.name, **asdict(self)}
 
 
+# base_lr * rate * rate * ... by (base_lr, rate): the products of a course's ``lr *= lr_decay`` loop.
+_DECAYED: dict = {}
+
+
+def _decayed(base_lr, rate, k):
+    """``base_lr`` multiplied by ``rate`` ``k`` times, in order: bit-identical to decaying the learning
+    rate in place once per epoch (or every few iterations), as the courses' solvers do."""
+    products = _DECAYED.setdefault((base_lr, rate), [base_lr])
+    while len(products) <= k:
+        products.append(products[-1] * rate)
+    return products[k]
+
+
 @dataclass(frozen=True)
 class StepDecay(_Schedule):
     """Multiply the learning rate by ``decay_rate`` every ``every_epochs`` epochs:
@@ -372,7 +462,7 @@ class StepDecay(_Schedule):
         _check_positive_int(self.every_epochs, "every_epochs")
 
     def __call__(self, iteration, epoch, base_lr):
-        return base_lr * self.decay_rate ** (epoch // self.every_epochs)
+        return _decayed(base_lr, self.decay_rate, epoch // self.every_epochs)
 
 
 @dataclass(frozen=True)
@@ -388,7 +478,7 @@ class IterationStepDecay(_Schedule):
         _check_positive_int(self.every_iterations, "every_iterations")
 
     def __call__(self, iteration, epoch, base_lr):
-        return base_lr * self.decay_rate ** (iteration // self.every_iterations)
+        return _decayed(base_lr, self.decay_rate, iteration // self.every_iterations)
 
 
 @dataclass(frozen=True)

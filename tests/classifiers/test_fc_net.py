@@ -61,6 +61,36 @@ def test_two_layer_net_hidden_dims_alias():
         TwoLayerNet(input_dim=4, hidden_dims=[9, 3])
 
 
+def test_two_layer_net_dropout_keyword_is_a_keep_probability():
+    # The UCLA course's TwoLayerNet(..., dropout=...): keep probability, 0 meaning no dropout.
+    off = TwoLayerNet(input_dim=4, hidden_dim=6, dropout=0)
+    assert not off.use_dropout and off.dropout_param == {}
+    net = TwoLayerNet(input_dim=4, hidden_dim=6, num_classes=3, dropout=0.25, seed=7)
+    assert net.use_dropout and net.dropout_param == {"mode": "train", "p": 0.25, "seed": 7}
+    assert TwoLayerNet(input_dim=4, dropout_keep_ratio=0.5).dropout_param["p"] == 0.5
+    with pytest.raises(ValueError, match="keep probability, 0 meaning off"):
+        TwoLayerNet(input_dim=4, dropout=1.5)
+
+
+def test_two_layer_net_with_dropout_gradcheck_and_test_mode():
+    np.random.seed(1)
+    X = np.random.randn(4, 5)
+    y = np.array([0, 2, 1, 2])
+    model = TwoLayerNet(input_dim=5, hidden_dim=12, num_classes=3, weight_scale=0.3, dropout=0.5, seed=3, reg=0.2)
+    _, errors = _model_grad_errors(model, X, y)
+    assert max(errors.values()) < 1e-7, errors
+    p = model.params
+    expected = np.maximum(0, X @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"]
+    assert rel_error(model.loss(X), expected) < 1e-12     # test time: no dropout
+
+
+@pytest.mark.parametrize("dropout, keep", [(None, 0.7), (0, 1), (0.3, 0.3), (1, 1)])
+def test_keep_ratio_from_dropout(dropout, keep):
+    from layerwise.classifiers.fc_net import keep_ratio_from_dropout
+
+    assert keep_ratio_from_dropout(dropout, 0.7 if dropout is None else 1) == keep
+
+
 @pytest.mark.parametrize("normalization", [None, "batchnorm", "layernorm"])
 @pytest.mark.parametrize("keep", [1, 0.5])
 @pytest.mark.parametrize("reg", [0.0, 0.1])

@@ -18,7 +18,7 @@ from ..layer_utils import (
 from ..layers import affine_backward, affine_forward, dropout_backward, dropout_forward, softmax_loss
 
 __all__ = ["FullyConnectedNet", "TwoLayerNet", "init_weight", "weight_std", "add_l2_penalty",
-           "hidden_layers_forward", "hidden_layers_backward"]
+           "keep_ratio_from_dropout", "hidden_layers_forward", "hidden_layers_backward"]
 
 _NORMALIZATIONS = (None, "batchnorm", "layernorm")
 
@@ -41,6 +41,20 @@ def weight_std(weight_scale, fan_in, fan_out):
 def init_weight(d_in, d_out, weight_scale, dtype):
     """Draw a ``(d_in, d_out)`` weight matrix ``weight_std * np.random.randn(d_in, d_out)``."""
     return (weight_std(weight_scale, d_in, d_out) * np.random.randn(d_in, d_out)).astype(dtype)
+
+
+def keep_ratio_from_dropout(dropout, dropout_keep_ratio=1):
+    """The keep probability of the older ``dropout=`` keyword, else ``dropout_keep_ratio``.
+
+    In the courses that spell it ``dropout`` (the UCLA course, older cs231n
+    versions) it is the probability of KEEPING a unit, with 0 meaning no
+    dropout at all; ``None`` means the keyword was not given.
+    """
+    if dropout is None:
+        return dropout_keep_ratio
+    if not 0 <= dropout <= 1:
+        raise ValueError(f"dropout (keep probability, 0 meaning off) must be in [0, 1], got {dropout}")
+    return dropout if dropout > 0 else 1
 
 
 def add_l2_penalty(loss, grads, params, reg, names):
@@ -113,10 +127,7 @@ class FullyConnectedNet:
     def __init__(self, hidden_dims, input_dim=3 * 32 * 32, num_classes=10, dropout_keep_ratio=1,
                  normalization=None, reg=0.0, weight_scale=1e-2, dtype=np.float32, seed=None,
                  dropout=None, use_batchnorm=None):
-        if dropout is not None:
-            if not 0 <= dropout <= 1:
-                raise ValueError(f"dropout (keep probability, 0 meaning off) must be in [0, 1], got {dropout}")
-            dropout_keep_ratio = dropout if dropout > 0 else 1
+        dropout_keep_ratio = keep_ratio_from_dropout(dropout, dropout_keep_ratio)
         if use_batchnorm:
             if normalization not in (None, "batchnorm"):
                 raise ValueError(f"use_batchnorm=True conflicts with normalization={normalization!r}")
@@ -186,14 +197,17 @@ class FullyConnectedNet:
 
 
 class TwoLayerNet(FullyConnectedNet):
-    """affine - relu - affine - softmax, with params ``W1 (D, H)``, ``b1``, ``W2 (H, C)``, ``b2``.
+    """affine - relu - [dropout] - affine - softmax, with params ``W1 (D, H)``, ``b1``, ``W2 (H, C)``, ``b2``.
 
     Computes in float64 by default, as the course checks compare its loss to 1e-10.
-    ``hidden_dims`` is accepted as an alias of ``hidden_dim``.
+    ``hidden_dims`` is accepted as an alias of ``hidden_dim`` and ``dropout``
+    (keep probability, 0 meaning off: the UCLA course's keyword) as the older
+    spelling of ``dropout_keep_ratio``, as in :class:`FullyConnectedNet`;
+    ``seed`` makes the dropout mask deterministic.
     """
 
     def __init__(self, input_dim=3 * 32 * 32, hidden_dim=100, num_classes=10, weight_scale=1e-3, reg=0.0,
-                 dtype=np.float64, hidden_dims=None):
+                 dtype=np.float64, hidden_dims=None, dropout_keep_ratio=1, dropout=None, seed=None):
         if hidden_dims is not None:
             hidden_dims = np.atleast_1d(hidden_dims)
             if hidden_dims.size != 1:
@@ -201,4 +215,5 @@ class TwoLayerNet(FullyConnectedNet):
                                  f"Use FullyConnectedNet for deeper networks.")
             hidden_dim = int(hidden_dims[0])
         super().__init__([hidden_dim], input_dim=input_dim, num_classes=num_classes, reg=reg,
-                         weight_scale=weight_scale, dtype=dtype)
+                         weight_scale=weight_scale, dtype=dtype, dropout_keep_ratio=dropout_keep_ratio,
+                         dropout=dropout, seed=seed)

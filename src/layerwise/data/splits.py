@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["DataSplits"]
+import numpy as np
+
+__all__ = ["DataSplits", "check_splits"]
 
 
 class DataSplits(dict):
@@ -34,3 +36,42 @@ class DataSplits(dict):
     def __repr__(self) -> str:
         shapes = ", ".join(f"{k}: {getattr(v, 'shape', '?')}" for k, v in self.items())
         return f"DataSplits({shapes}; {len(self.class_names)} classes)"
+
+
+def check_splits(data, required=("train", "val"), optional=("test",)) -> None:
+    """Refuse, with one line saying what to do, a data dict the Solver cannot train on.
+
+    ``data`` must hold ``X_{split}`` and ``y_{split}`` for every ``required``
+    split and for each ``optional`` one either both or neither: ``X`` an array
+    ``(N, ...)`` of finite numbers, ``y`` a 1-D array of ``N`` non-negative
+    integer labels, ``N >= 1``.
+    """
+    keys = [f"{xy}_{split}" for split in required for xy in "Xy"]
+    missing = [k for k in keys if k not in data]
+    if missing:
+        raise ValueError(f"data is missing {', '.join(missing)}; the Solver needs a dict with "
+                         f"{', '.join(keys)} (and optionally X_test, y_test)")
+    for split in (*required, *optional):
+        X, y = data.get(f"X_{split}"), data.get(f"y_{split}")
+        if X is None and y is None and split in optional:
+            continue
+        if X is None or y is None:
+            raise ValueError(f"data has only one of X_{split} and y_{split}; give both or neither")
+        if not hasattr(X, "shape") or not hasattr(y, "shape"):
+            raise TypeError(f"X_{split} and y_{split} must be NumPy arrays")
+        if y.ndim != 1 or X.shape[0] != y.shape[0]:
+            raise ValueError(f"X_{split} has {X.shape[0]} examples (shape {X.shape}) but y_{split} has shape "
+                             f"{y.shape}; expected a 1-D label array with one label per example")
+        if y.dtype.kind not in "iu":
+            raise ValueError(f"y_{split} must hold integer class labels, got dtype {y.dtype}; "
+                             f"convert with y_{split}.astype(np.int64)")
+        if X.shape[0] == 0:
+            raise ValueError(f"X_{split} is empty; the solver needs at least one example")
+        if y.min() < 0:
+            raise ValueError(f"y_{split} holds negative labels (min {y.min()}); class labels must be 0..C-1")
+        # One pass, no temporary array; the exact test runs only if the sum is not finite.
+        if X.dtype.kind in "fc" and not np.isfinite(X.sum()):
+            bad = ~np.isfinite(X.reshape(X.shape[0], -1)).all(axis=1)
+            if bad.any():
+                raise ValueError(f"X_{split} contains NaN or inf values ({int(bad.sum())} examples, the first at "
+                                 f"index {int(np.argmax(bad))}); remove or repair them before training")

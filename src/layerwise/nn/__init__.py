@@ -41,7 +41,8 @@ from .modules import (
     sequential,
     softmax,
 )
-from .optim import SGD, Adam, Optimizer, RMSProp, SGDMomentum
+from ..optimizer import Optimizer
+from .optim import SGD, Adam, RMSProp, SGDMomentum
 from .train import compute_acc, regularize, reset_seed, train_net
 
 __all__ = [

@@ -111,27 +111,6 @@ class _NetModel:
         return loss, self.net.grads
 
 
-class _OptimizerUpdater:
-    """An optimizer object seen through the Solver's updater protocol."""
-
-    def __init__(self, optimizer):
-        if not callable(getattr(optimizer, "step", None)) or not hasattr(optimizer, "lr"):
-            raise TypeError(f"train_net needs an optimizer with step() and lr (e.g. layerwise.nn.SGD); "
-                            f"got {type(optimizer).__name__}")
-        self.optimizer = optimizer
-
-    @property
-    def learning_rate(self):
-        return self.optimizer.lr
-
-    @learning_rate.setter
-    def learning_rate(self, value):
-        self.optimizer.lr = value
-
-    def step(self, params, grads):
-        self.optimizer.step()  # it reads the layers' grads and writes their params itself
-
-
 class _EpochBest:
     """``on_epoch_end`` callback keeping the parameters of the epoch with the best validation accuracy.
 
@@ -203,11 +182,14 @@ def train_net(data_dict, model, loss_func, optimizer, batch_size=100, max_epochs
                              f"{sorted(data_dict) if isinstance(data_dict, dict) else type(data_dict).__name__}")
         data[f"X_{split}"], data[f"y_{split}"] = np.asarray(pair[0]), np.asarray(pair[1])
 
+    if not (callable(getattr(optimizer, "step", None)) and hasattr(optimizer, "learning_rate")):
+        raise TypeError(f"train_net needs an optimizer with step() and lr (e.g. layerwise.nn.SGD); "
+                        f"got {type(optimizer).__name__}")
     net_model = _NetModel(model, loss_func, regularization, reg_lambda)
     best = _EpochBest()
     solver = Solver(
         net_model, data,
-        update_rule=_OptimizerUpdater(optimizer),
+        update_rule=optimizer,
         batch_size=batch_size, num_epochs=int(max_epochs), shuffle=True, num_train_samples=num_train_samples,
         lr_decay=lr_decay, lr_decay_every=lr_decay_every,
         print_every=show_every, verbose=verbose, augment=augment,

@@ -1,0 +1,3 @@
+"""Stanford cs231n's module layout (``cs231n.layers``, ``cs231n.classifiers.fc_net``, ...) over layerwise."""
+
+__all__ = []

@@ -1,0 +1,5 @@
+"""cs231n ``solver``: the :class:`~layerwise.solver.Solver`."""
+
+from layerwise.solver import Solver
+
+__all__ = ["Solver"]

@@ -1,0 +1,4 @@
+"""UW CSE 493G1 ``data_utils``: re-exports :mod:`layerwise.courses.cs231n.data_utils`."""
+
+from layerwise.courses.cs231n.data_utils import *  # noqa: F401,F403
+from layerwise.courses.cs231n.data_utils import __all__  # noqa: F401

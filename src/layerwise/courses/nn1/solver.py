@@ -1,0 +1,5 @@
+"""UCLA ``nn1.solver``: the :class:`~layerwise.solver.Solver`."""
+
+from layerwise.solver import Solver
+
+__all__ = ["Solver"]
