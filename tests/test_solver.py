@@ -242,6 +242,31 @@ def test_augment_applies_to_training_batches_only():
     assert max(seen["eval"]) < 100  # accuracy checks (train, val, test) never are
 
 
+def test_nan_loss_by_default_ends_training_and_keeps_the_best_parameters(capsys):
+    data = make_data(n_train=40)
+    model = TinyNet()
+    original_loss = model.loss
+    count = [0]
+
+    def loss(X, y=None):
+        if y is None:
+            return original_loss(X)
+        count[0] += 1
+        value, grads = original_loss(X, y)
+        return (np.inf if count[0] == 7 else value), grads
+
+    model.loss = loss
+    solver = Solver(model, data, **quiet(batch_size=10, num_epochs=3, optim_config={"learning_rate": 0.05}))
+    solver.train()   # no exception: a notebook's search over learning rates goes on
+    assert solver.diverged.startswith("the training loss became inf at iteration 7 of 12")
+    assert "Stopped: the training loss became inf at iteration 7" in capsys.readouterr().err
+    assert solver.iteration == 6 and len(solver.loss_history) == 6 and len(solver.val_acc_history) == 2
+    for name, value in model.params.items():   # the best evaluation's parameters, all finite
+        assert np.array_equal(value, solver.best_params[name]) and np.isfinite(value).all()
+    with pytest.raises(ValueError, match="on_divergence must be 'stop' or 'raise', got 'ignore'"):
+        Solver(TinyNet(), data, on_divergence="ignore")
+
+
 def test_nan_loss_stops_with_a_clear_message():
     data = make_data(n_train=40)
     model = TinyNet()
@@ -256,7 +281,8 @@ def test_nan_loss_stops_with_a_clear_message():
         return (np.nan if count[0] == 7 else value), grads
 
     model.loss = loss
-    solver = Solver(model, data, **quiet(batch_size=10, num_epochs=3, optim_config={"learning_rate": 0.05}))
+    solver = Solver(model, data, **quiet(batch_size=10, num_epochs=3, optim_config={"learning_rate": 0.05},
+                                         on_divergence="raise"))
     before = {k: v.copy() for k, v in model.params.items()}
     with pytest.raises(DivergenceError, match=r"loss became nan at iteration 7 of 12 \(epoch 2 of 3\).*"
                                               r"learning rate 0.05.*Lower the learning rate"):

@@ -40,6 +40,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
+import sys
 import time
 
 import numpy as np
@@ -76,7 +77,8 @@ class Solver:
     val_acc, lr, seconds), ``best_val_acc``, ``best_params`` (copied into
     ``model.params`` unless ``keep_best=False``), ``best_model_state`` (copies
     of the model's state dicts taken with ``best_params``), ``test_acc`` (None
-    without test data) and ``stopped_early``.  ``optim_configs`` is the
+    without test data), ``stopped_early`` and ``diverged`` (None, or the message of the NaN/inf
+    loss that ended training).  ``optim_configs`` is the
     optimizer's per-parameter configs (the course's name), ``optimizer`` the optimizer.
     """
 
@@ -144,6 +146,7 @@ class Solver:
         self.loss_history, self.train_acc_history, self.val_acc_history, self.history = [], [], [], []
         self.test_acc = None
         self.stopped_early = False
+        self.diverged = None  # the message, when training stopped at a NaN/inf loss
         self._epochs_without_improvement = 0
         self._order = None  # this epoch's permutation when shuffle=True
 
@@ -189,7 +192,14 @@ class Solver:
             for t in range(self.iteration, self.num_iterations):
                 if self.stopped_early:
                     break
-                self._step()
+                try:
+                    self._step()
+                except DivergenceError as exc:
+                    if self.config.on_divergence == "raise":
+                        raise
+                    self.diverged = str(exc)
+                    print(f"Stopped: {exc}", file=sys.stderr)
+                    break
                 self.iteration = t + 1
                 self._schedule_learning_rate()
                 progress.iteration(t, self.loss_history, self._accuracies())

@@ -63,6 +63,10 @@ class SolverConfig:
     #: At the end, copy the parameters with the best validation accuracy (and the batchnorm
     #: statistics of that moment) into the model; False keeps the final ones.
     keep_best: bool = True
+    #: A NaN or infinite training loss: ``'stop'`` ends training there with one printed line
+    #: (``solver.diverged`` holds it; the best parameters so far are kept, as after any run);
+    #: ``'raise'`` raises :class:`~layerwise.solver.DivergenceError`.
+    on_divergence: str = "stop"
 
     #: Fields that hold code: checkpoints do not store them, and ``Solver.resume`` needs those
     #: that change the results (all but ``on_epoch_end``) passed again.
@@ -93,6 +97,8 @@ class SolverConfig:
             raise ValueError(f"lr_decay must be a positive number, got {self.lr_decay!r}")
         if self.lr_schedule is not None and (self.lr_decay != 1 or self.lr_decay_every is not None):
             raise ValueError("pass either lr_schedule or lr_decay/lr_decay_every, not both")
+        if self.on_divergence not in ("stop", "raise"):
+            raise ValueError(f"on_divergence must be 'stop' or 'raise', got {self.on_divergence!r}")
         for name in ("augment", "on_epoch_end"):
             if getattr(self, name) is not None and not callable(getattr(self, name)):
                 raise TypeError(f"{name} must be callable or None, got {type(getattr(self, name)).__name__}")

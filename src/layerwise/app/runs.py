@@ -70,7 +70,8 @@ def _solver_kwargs(config: TrainConfig, run_dir: Path, verbose: bool) -> dict:
                 lr_decay=config.lr_decay, batch_size=config.batch_size, num_epochs=config.num_epochs,
                 patience=config.patience, seed=config.seed, verbose=verbose,
                 augment=standard_augment() if config.augment else None,
-                checkpoint_name=str(run_dir / "checkpoint"), on_epoch_end=_metrics_writer(run_dir))
+                checkpoint_name=str(run_dir / "checkpoint"), on_epoch_end=_metrics_writer(run_dir),
+                on_divergence="raise")  # a run that diverged is an error of the command, not a result
 
 
 def _metrics_writer(run_dir: Path):
