@@ -57,6 +57,7 @@ from .checkpoint import (
     save_checkpoint,
 )
 from .data.splits import check_splits
+from .evaluation import accuracy
 from .optimizer import Optimizer
 from .progress import Progress
 from .solver_config import SolverConfig
@@ -279,11 +280,7 @@ class Solver:
             X, y, N = X[mask], y[mask], num_samples
         if N == 0:
             raise ValueError("check_accuracy needs at least one example; X is empty")
-        correct = 0
-        for start in range(0, N, batch_size):
-            scores = self.model.loss(X[start: start + batch_size])
-            correct += int(np.count_nonzero(np.argmax(scores, axis=1) == y[start: start + batch_size]))
-        return correct / N
+        return accuracy(self.model.loss, X, y, batch_size, where="check_accuracy")
 
     # ------------------------------------------------------------------ checkpoints
 

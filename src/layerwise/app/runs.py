@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..evaluation import predict_labels
 from ..fileio import atomic_write_bytes
 from .config import TrainConfig, config_from_dict
 
@@ -157,7 +158,7 @@ def _finish(solver, config, data, run_dir: Path) -> Path:
     solver.train()
     seconds = time.perf_counter() - start
     _save_params(run_dir / "best_params.npz", solver.model.params)
-    y_pred = _predict(solver.model, data["X_val"])
+    y_pred = predict_labels(solver.model.loss, data["X_val"])
     summary = {"best_val_acc": solver.best_val_acc, "test_acc": solver.test_acc,
                "epochs": solver.epoch, "iterations": solver.iteration, "train_seconds": seconds}
     _write_json(run_dir / "summary.json", summary)
@@ -166,9 +167,6 @@ def _finish(solver, config, data, run_dir: Path) -> Path:
           f"{solver.test_acc if solver.test_acc is None else round(solver.test_acc, 4)}; report: {run_dir / 'report.html'}")
     return run_dir
 
-
-def _predict(model, X, batch_size=500):
-    return np.concatenate([np.argmax(model.loss(X[i:i + batch_size]), axis=1) for i in range(0, len(X), batch_size)])
 
 
 def evaluate_run(run_dir, split: str = "test") -> float:
@@ -188,7 +186,7 @@ def evaluate_run(run_dir, split: str = "test") -> float:
         for name in saved.files:
             model.params[name] = saved[name]
     _restore_running_stats(run_dir, model)
-    y_pred = _predict(model, data[f"X_{split}"])
+    y_pred = predict_labels(model.loss, data[f"X_{split}"])
     return float(np.mean(y_pred == data[f"y_{split}"]))
 
 

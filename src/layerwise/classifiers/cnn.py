@@ -14,14 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..layers import convolution as cl
-from ..layers import (
-    affine_backward,
-    affine_forward,
-    relu_backward,
-    relu_forward,
-    softmax_loss,
-)
-from .fc_net import add_l2_penalty, hidden_layers_backward, hidden_layers_forward, init_weight, weight_std
+from ..layers import relu_backward, relu_forward
+from .base import Classifier
+from .fc_net import add_l2_penalty, classifier_head, init_weight, weight_std
 
 __all__ = ["ConvNet", "ThreeLayerConvNet", "CIFAR10_CONVNET"]
 
@@ -92,7 +87,7 @@ def _conv_weight(F, C, k, weight_scale, dtype):
     return (weight_std(weight_scale, C * k * k, F * k * k) * np.random.randn(F, C, k, k)).astype(dtype)
 
 
-class ConvNet:
+class ConvNet(Classifier):
     """A configurable convolutional network, the library's fast CNN::
 
         {conv - [spatial batchnorm] - relu - [2x2 max pool]} x M
@@ -228,11 +223,7 @@ class ConvNet:
         chunk = self.score_batch_size
         if y is None and X.shape[0] > chunk:
             return np.concatenate([self.loss(X[i:i + chunk]) for i in range(0, X.shape[0], chunk)])
-        mode = "test" if y is None else "train"
-        for bn_param in self.bn_params:
-            bn_param["mode"] = mode
-        if self.use_dropout:
-            self.dropout_param["mode"] = mode
+        self._set_mode("test" if y is None else "train")
         p = self.params
 
         # Convolutional part, (C, H, W, N) throughout; the first conv copies X into that layout.
@@ -247,17 +238,11 @@ class ConvNet:
         N = X.shape[0]
         h = h.reshape(D, N).T
         L = self.num_layers
-        h, head_caches = hidden_layers_forward(h, p, range(self.num_conv_layers + 1, L), self.normalization,
-                                               self.bn_params, self.dropout_param)
-        scores, last_cache = affine_forward(h, p[f"W{L}"], p[f"b{L}"])
+        out = classifier_head(h, p, self.num_conv_layers + 1, L, self.normalization, self.bn_params,
+                              self.dropout_param, y, input_grad=self.num_conv_layers > 0)
         if y is None:
-            return scores
-
-        loss, dout = softmax_loss(scores, y)
-        grads = {}
-        dout, grads[f"W{L}"], grads[f"b{L}"] = affine_backward(dout, last_cache, compute_dx=L > 1)
-        dout = hidden_layers_backward(dout, head_caches, grads, self.normalization,
-                                      compute_dx=self.num_conv_layers > 0)
+            return out
+        loss, grads, dout = out
 
         if self.num_conv_layers:
             # (N, D) -> (D, N) = (C, H, W, N): one small copy keeps the batch axis innermost.

@@ -16,9 +16,10 @@ from ..layer_utils import (
     affine_relu_forward,
 )
 from ..layers import affine_backward, affine_forward, dropout_backward, dropout_forward, softmax_loss
+from .base import Classifier
 
 __all__ = ["FullyConnectedNet", "TwoLayerNet", "init_weight", "weight_std", "add_l2_penalty",
-           "keep_ratio_from_dropout", "hidden_layers_forward", "hidden_layers_backward"]
+           "keep_ratio_from_dropout", "hidden_layers_forward", "hidden_layers_backward", "classifier_head"]
 
 _NORMALIZATIONS = (None, "batchnorm", "layernorm")
 
@@ -110,7 +111,27 @@ def hidden_layers_backward(dout, caches, grads, normalization=None, compute_dx=T
     return dout
 
 
-class FullyConnectedNet:
+def classifier_head(h, params, first, last, normalization=None, bn_params=(), dropout_param=None, y=None,
+                    input_grad=False):
+    """Hidden layers ``first .. last - 1`` (see :func:`hidden_layers_forward`), affine ``W{last}``, softmax loss.
+
+    h: (N, d1, ..., dk).  Returns the scores (N, C) when ``y`` is None; else
+    ``(loss, grads, dh)`` with ``grads`` of the head's parameters and ``dh`` the
+    gradient with respect to ``h`` (None unless ``input_grad``: the gradient
+    with respect to input images is never needed in training).
+    """
+    h, caches = hidden_layers_forward(h, params, range(first, last), normalization, bn_params, dropout_param)
+    scores, last_cache = affine_forward(h, params[f"W{last}"], params[f"b{last}"])
+    if y is None:
+        return scores
+    loss, dout = softmax_loss(scores, y)
+    grads = {}
+    dout, grads[f"W{last}"], grads[f"b{last}"] = affine_backward(dout, last_cache, compute_dx=bool(caches) or input_grad)
+    dout = hidden_layers_backward(dout, caches, grads, normalization, compute_dx=input_grad)
+    return loss, grads, dout
+
+
+class FullyConnectedNet(Classifier):
     """``{affine - [batch/layer norm] - relu - [dropout]} x (L - 1) - affine - softmax``.
 
     hidden_dims: sizes of the L - 1 hidden layers.  Parameters ``W1..WL``
@@ -172,25 +193,12 @@ class FullyConnectedNet:
     def loss(self, X, y=None):
         """Scores (N, C) when ``y`` is None (test mode); else ``(loss, grads)`` (train mode)."""
         X = np.asarray(X).astype(self.dtype, copy=False)
-        mode = "test" if y is None else "train"
-        if self.use_dropout:
-            self.dropout_param["mode"] = mode
-        for bn_param in self.bn_params:
-            bn_param["mode"] = mode
-
-        p = self.params
-        L = self.num_layers
-        h, caches = hidden_layers_forward(X, p, range(1, L), self.normalization, self.bn_params, self.dropout_param)
-        scores, last_cache = affine_forward(h, p[f"W{L}"], p[f"b{L}"])
+        self._set_mode("test" if y is None else "train")
+        p, L = self.params, self.num_layers
+        out = classifier_head(X, p, 1, L, self.normalization, self.bn_params, self.dropout_param, y)
         if y is None:
-            return scores
-
-        loss, dout = softmax_loss(scores, y)
-        grads = {}
-        # The gradient with respect to the input images is never needed in training.
-        dout, grads[f"W{L}"], grads[f"b{L}"] = affine_backward(dout, last_cache, compute_dx=L > 1)
-        hidden_layers_backward(dout, caches, grads, self.normalization, compute_dx=False)
-
+            return out
+        loss, grads, _ = out
         if self.reg:
             loss = add_l2_penalty(loss, grads, p, self.reg, [f"W{i}" for i in range(1, L + 1)])
         return loss, grads

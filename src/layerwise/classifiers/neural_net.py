@@ -17,12 +17,13 @@ import numpy as np
 
 from ..layers import affine_backward, affine_forward, relu_backward, relu_forward, softmax_loss
 from ..optimizer import Optimizer
+from .base import Classifier
 from .fc_net import add_l2_penalty
 
 __all__ = ["TwoLayerNet"]
 
 
-class TwoLayerNet:
+class TwoLayerNet(Classifier):
     """input - fully connected (W1, b1) - ReLU - fully connected (W2, b2) - softmax.
 
     ``W1: (H, D)``, ``b1: (H,)``, ``W2: (C, H)``, ``b2: (C,)``, drawn
@@ -90,6 +91,3 @@ class TwoLayerNet:
         return {"loss_history": loss_history, "train_acc_history": train_acc_history,
                 "val_acc_history": val_acc_history}
 
-    def predict(self, X):
-        """Predicted labels (N,) from the highest score."""
-        return np.argmax(self.loss(X), axis=1)

@@ -95,14 +95,6 @@ def train(model, data: dict, seed: int = 0, **solver_kwargs):
     return solver, time.perf_counter() - start, solver.diverged is not None
 
 
-def accuracy(model, X, y, batch_size: int = 500) -> float:
-    """Fraction of ``X`` the model classifies as ``y`` (test mode, all examples)."""
-    correct = 0
-    for i in range(0, len(X), batch_size):
-        correct += int(np.count_nonzero(np.argmax(model.loss(X[i:i + batch_size]), axis=1) == y[i:i + batch_size]))
-    return correct / len(X)
-
-
 def print_table(headers, rows) -> None:
     """Print ``rows`` (lists of values) under ``headers``: text left-aligned, numbers right-aligned (4 decimals)."""
     def cell(v):

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..classifiers.cnn import CIFAR10_CONVNET, ConvNet
 from ..data import CIFAR10_CLASSES, get_CIFAR10_data, standard_augment
+from ..evaluation import predict_labels
 from ..solver import Solver
 from . import _helpers as h
 
@@ -41,10 +42,6 @@ def _superclasses(root):
         return CIFAR100_data(root)
     except FileNotFoundError:
         return None
-
-
-def _predict(scores_fn, X, batch_size=500):
-    return np.concatenate([np.argmax(scores_fn(X[i:i + batch_size]), axis=1) for i in range(0, len(X), batch_size)])
 
 
 def run_small(args, out: Path) -> dict:
@@ -98,7 +95,7 @@ def run_best(args, out: Path) -> dict:
     start = time.perf_counter()
     solver.train()
     seconds = time.perf_counter() - start
-    y_pred = _predict(model.loss, data["X_test"])
+    y_pred = predict_labels(model.loss, data["X_test"])
     result = {"run": "best", "dataset": "cifar10", "val_acc": solver.best_val_acc, "test_acc": solver.test_acc,
               "epochs": solver.epoch, "seconds": round(seconds, 1), "target": "test >= 0.78 within 3600 s"}
     try:

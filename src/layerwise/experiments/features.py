@@ -128,7 +128,7 @@ def main(argv=None) -> int:
         if solver.best_val_acc > best_net_val:
             best_net, best_net_val, best_solver = net, solver.best_val_acc, solver
             best_net_setting = {"hidden_dim": hidden, "learning_rate": lr, "reg": reg}
-    net_pred = np.argmax(best_net.loss(F_test.astype(np.float32)), axis=1)
+    net_pred = best_net.predict(F_test.astype(np.float32))
     net_test = float(np.mean(net_pred == y_test))
     print(f"   best {best_net_setting}: val {best_net_val:.4f}  test {net_test:.4f}   "
           f"({_verdict(net_test, TARGETS['net_test_acc'], args.quick)})")

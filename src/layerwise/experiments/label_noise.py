@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..classifiers import FullyConnectedNet
+from ..evaluation import accuracy
 from ..vis import plot_panels
 from . import _helpers as h
 
@@ -57,10 +58,10 @@ def run(data: dict, fractions, num_epochs: int, batch_size: int, learning_rate: 
                                             batch_size=batch_size, keep_best=False)
         results[fraction] = {
             "labels_changed": float(np.mean(y_noisy != data["y_train"])),
-            "train_acc_noisy": h.accuracy(model, data["X_train"], y_noisy),
-            "train_acc_true": h.accuracy(model, data["X_train"], data["y_train"]),
-            "val_acc": h.accuracy(model, data["X_val"], data["y_val"]),
-            "test_acc": h.accuracy(model, data["X_test"], data["y_test"]),
+            "train_acc_noisy": accuracy(model.loss, data["X_train"], y_noisy),
+            "train_acc_true": accuracy(model.loss, data["X_train"], data["y_train"]),
+            "val_acc": accuracy(model.loss, data["X_val"], data["y_val"]),
+            "test_acc": accuracy(model.loss, data["X_test"], data["y_test"]),
             "best_val_acc": solver.best_val_acc, "val_acc_history": solver.val_acc_history,
             "seconds": seconds, "diverged": diverged}
     return results

@@ -17,6 +17,7 @@ import random
 import numpy as np
 
 from ..checks import integer
+from ..evaluation import accuracy
 from ..solver import Solver
 from .modules import is_weight
 from .optim import _net_of
@@ -34,15 +35,8 @@ def reset_seed(seed):
 
 def compute_acc(model, X, y, batch_size=100):
     """Fraction of ``X`` classified as ``y`` by ``model.forward(X, is_training=False)``, ``batch_size`` at a time."""
-    X, y = np.asarray(X), np.asarray(y)
-    if X.shape[0] == 0 or y.shape != (X.shape[0],):
-        raise ValueError(f"compute_acc: expected X (N, ...) with N >= 1 and labels y (N,), "
-                         f"got X {X.shape} and y {y.shape}")
-    correct = 0
-    for start in range(0, X.shape[0], batch_size):
-        scores = model.forward(X[start:start + batch_size], is_training=False)
-        correct += int(np.count_nonzero(np.argmax(scores, axis=1) == y[start:start + batch_size]))
-    return correct / X.shape[0]
+    return accuracy(lambda batch: model.forward(batch, is_training=False), np.asarray(X), y, batch_size,
+                    where="compute_acc")
 
 
 def regularize(net, regularization, reg_lambda):
