@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import os
 import time
 import urllib.error
 from pathlib import Path
 from urllib.request import urlopen
 
-from .paths import DataFileError, open_temp_beside, resolve_data_root
+from ..fileio import atomic_open
+from .paths import DataFileError, resolve_data_root
 
 __all__ = [
     "CIFAR10_URL",
@@ -63,26 +63,23 @@ def _progress_bar(total, desc, enabled):
 
 
 def _fetch_once(url, dest: Path, md5, timeout, progress) -> None:
-    out, tmp = open_temp_beside(dest)
-    try:
+    # atomic_open: the file appears at dest only when the block ends without an exception.
+    with atomic_open(dest, "wb") as out, urlopen(url, timeout=timeout) as resp:
         digest = hashlib.md5(usedforsecurity=False)
         received = 0
-        with out, urlopen(url, timeout=timeout) as resp:
-            length = resp.headers.get("Content-Length")
-            total = int(length) if length and length.isdigit() else None
-            bar = _progress_bar(total, dest.name, progress)
-            try:
-                while chunk := resp.read(_CHUNK):
-                    out.write(chunk)
-                    digest.update(chunk)
-                    received += len(chunk)
-                    if bar is not None:
-                        bar.update(len(chunk))
-            finally:
+        length = resp.headers.get("Content-Length")
+        total = int(length) if length and length.isdigit() else None
+        bar = _progress_bar(total, dest.name, progress)
+        try:
+            while chunk := resp.read(_CHUNK):
+                out.write(chunk)
+                digest.update(chunk)
+                received += len(chunk)
                 if bar is not None:
-                    bar.close()
-            out.flush()
-            os.fsync(out.fileno())
+                    bar.update(len(chunk))
+        finally:
+            if bar is not None:
+                bar.close()
         if total is not None and received != total:
             raise _Truncated(f"received {received} of {total} bytes from {url}")
         if md5 is not None and digest.hexdigest() != md5.lower():
@@ -90,11 +87,6 @@ def _fetch_once(url, dest: Path, md5, timeout, progress) -> None:
                 f"{url} downloaded with MD5 {digest.hexdigest()}, expected {md5}: the file is corrupt "
                 "or not the official release. Nothing was saved; try again later or check the URL."
             )
-        os.replace(tmp, dest)
-        tmp = None
-    finally:
-        if tmp is not None:
-            os.unlink(tmp)
 
 
 def download_file(url, dest, *, md5=None, retries=3, timeout=60, progress=True, backoff=2.0) -> Path:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import secrets
 import tarfile
 import zlib
 from dataclasses import dataclass
@@ -24,7 +23,6 @@ __all__ = [
     "default_data_root",
     "resolve_data_root",
     "locate_dataset",
-    "open_temp_beside",
 ]
 
 DATA_ENV_VAR = "LAYERWISE_DATA"
@@ -44,14 +42,6 @@ def default_data_root() -> Path:
 def resolve_data_root(root: str | os.PathLike | None = None) -> Path:
     """The explicit ``root`` if given, else :func:`default_data_root`."""
     return Path(root).expanduser() if root is not None else default_data_root()
-
-
-def open_temp_beside(dest: Path):
-    """Create and open (``'xb'``) a fresh hidden temporary file next to ``dest``, for
-    writing it and then ``os.replace``-ing it onto ``dest``.  Unlike ``mkstemp`` the
-    file gets the usual permissions (umask).  Returns ``(file, path)``."""
-    tmp = dest.parent / f".{dest.name}.{os.getpid()}.{secrets.token_hex(4)}.part"
-    return open(tmp, "xb"), tmp
 
 
 def _root_origin(root) -> str:

@@ -12,14 +12,13 @@ Everything is a function of ``seed`` alone (``np.random.default_rng(seed)``).
 from __future__ import annotations
 
 import io
-import os
 import pickle
 import tarfile
 from pathlib import Path
 
 import numpy as np
 
-from .paths import open_temp_beside
+from ..fileio import atomic_write_bytes
 from .splits import DataSplits
 
 __all__ = [
@@ -73,17 +72,6 @@ def make_classification_data(
 # --------------------------------------------------------------------------- fake CIFAR files
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    f, tmp = open_temp_beside(path)
-    try:
-        with f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def _write_release(root: Path, folder: str, files: dict, archive_name) -> Path:
     """Write ``files`` ({name: bytes}) as ``root/folder/``, or as ``root/archive_name``
     holding ``folder/`` when ``archive_name`` is given."""
@@ -91,7 +79,7 @@ def _write_release(root: Path, folder: str, files: dict, archive_name) -> Path:
     if not archive_name:
         (root / folder).mkdir(exist_ok=True)
         for name, data in files.items():
-            _atomic_write(root / folder / name, data)
+            atomic_write_bytes(root / folder / name, data, fsync=False)
         return root / folder
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tf:
@@ -100,7 +88,7 @@ def _write_release(root: Path, folder: str, files: dict, archive_name) -> Path:
             info.size = len(data)
             tf.addfile(info, io.BytesIO(data))
     path = root / archive_name
-    _atomic_write(path, buf.getvalue())
+    atomic_write_bytes(path, buf.getvalue(), fsync=False)
     return path
 
 
