@@ -54,6 +54,19 @@ def experiment_parser(name: str, doc: str, datasets=DATASETS, default_dataset: s
     return parser
 
 
+def number_list(text: str, option: str, what: str, low: float, high: float, low_open: bool = False,
+                example: str = "0,0.5,1") -> list:
+    """The comma-separated numbers of ``text``, each in ``[low, high]`` (``(low, high]`` with ``low_open``)."""
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        values = []
+    if not values or not all((low < v if low_open else low <= v) and v <= high for v in values):
+        bounds = f"{'(' if low_open else '['}{low:g}, {high:g}]"
+        raise ValueError(f"{option} expects comma-separated {what} in {bounds}, e.g. {example}; got {text!r}")
+    return values
+
+
 def load_data(dataset: str, data_root=None, num_training=None, seed: int = 0) -> dict:
     """:func:`layerwise.data.load_splits`: the named data set as a ``DataSplits`` of NCHW float32 images."""
     from ..data import load_splits

@@ -49,23 +49,14 @@ def run(data: dict, keep_ratios, num_epochs: int, batch_size: int, learning_rate
     return runs
 
 
-def _keep_ratios(text: str):
-    try:
-        ratios = [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        ratios = []
-    if not ratios or not all(0 < p <= 1 for p in ratios):
-        raise ValueError(f"--keep expects comma-separated keep probabilities in (0, 1], e.g. 1,0.5,0.25; got {text!r}")
-    return ratios
-
-
 def main(argv=None) -> int:
     parser = h.experiment_parser("dropout", __doc__)
     parser.add_argument("--keep", default="1,0.5,0.25",
                         help="comma-separated keep probabilities p (1: no dropout); default 1,0.5,0.25")
     args = parser.parse_args(argv)
     try:
-        keep_ratios = _keep_ratios(args.keep)
+        keep_ratios = h.number_list(args.keep, "--keep", "keep probabilities", 0, 1, low_open=True,
+                                    example="1,0.5,0.25")
     except ValueError as exc:
         parser.error(str(exc))
     settings = SETTINGS[args.dataset]

@@ -67,16 +67,6 @@ def run(data: dict, fractions, num_epochs: int, batch_size: int, learning_rate: 
     return results
 
 
-def _fractions(text: str):
-    try:
-        fractions = [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        fractions = []
-    if not fractions or not all(0 <= f <= 1 for f in fractions):
-        raise ValueError(f"--fractions expects comma-separated numbers in [0, 1], e.g. 0,0.5,1; got {text!r}")
-    return fractions
-
-
 def main(argv=None) -> int:
     parser = h.experiment_parser("label_noise", __doc__)
     parser.add_argument("--fractions", default=None,
@@ -84,7 +74,8 @@ def main(argv=None) -> int:
                              "(default 0,0.2,0.4,0.6,0.8,1; --quick: 0,0.5,1)")
     args = parser.parse_args(argv)
     try:
-        fractions = _fractions(args.fractions or ("0,0.5,1" if args.quick else "0,0.2,0.4,0.6,0.8,1"))
+        fractions = h.number_list(args.fractions or ("0,0.5,1" if args.quick else "0,0.2,0.4,0.6,0.8,1"),
+                                  "--fractions", "numbers", 0, 1)
     except ValueError as exc:
         parser.error(str(exc))
     settings = SETTINGS[args.dataset]

@@ -1,8 +1,4 @@
-"""UCLA ``nn1.layer_utils``: the affine-ReLU sandwich, plus all of ``nn1.layers`` (the course star-imports it)."""
+"""UCLA ``nn1.layer_utils``: re-exports :mod:`layerwise.courses.nndl.layer_utils`."""
 
-from layerwise.layer_utils import affine_relu_backward, affine_relu_forward
-
-from .layers import *  # noqa: F401,F403
-from .layers import __all__ as _layers_all
-
-__all__ = _layers_all + ["affine_relu_forward", "affine_relu_backward"]
+from layerwise.courses.nndl.layer_utils import *  # noqa: F401,F403
+from layerwise.courses.nndl.layer_utils import __all__  # noqa: F401

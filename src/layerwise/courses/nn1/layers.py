@@ -1,23 +1,4 @@
-"""UCLA ``nn1.layers``: affine, ReLU, batchnorm, dropout and the two losses, from :mod:`layerwise.layers`."""
+"""UCLA ``nn1.layers``: the same layers as ``nndl.layers`` (:mod:`layerwise.courses.nndl.layers`)."""
 
-from layerwise.layers import (
-    affine_backward,
-    affine_forward,
-    batchnorm_backward,
-    batchnorm_backward_alt,
-    batchnorm_forward,
-    dropout_backward,
-    dropout_forward,
-    relu_backward,
-    relu_forward,
-    softmax_loss,
-    svm_loss,
-)
-
-__all__ = [
-    "affine_forward", "affine_backward",
-    "relu_forward", "relu_backward",
-    "batchnorm_forward", "batchnorm_backward", "batchnorm_backward_alt",
-    "dropout_forward", "dropout_backward",
-    "svm_loss", "softmax_loss",
-]
+from layerwise.courses.nndl.layers import *  # noqa: F401,F403
+from layerwise.courses.nndl.layers import __all__  # noqa: F401

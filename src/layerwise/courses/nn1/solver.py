@@ -1,5 +1,4 @@
-"""UCLA ``nn1.solver``: the :class:`~layerwise.solver.Solver`."""
+"""UCLA ``nn1.solver``: re-exports :mod:`layerwise.courses.cs231n.solver`."""
 
-from layerwise.solver import Solver
-
-__all__ = ["Solver"]
+from layerwise.courses.cs231n.solver import *  # noqa: F401,F403
+from layerwise.courses.cs231n.solver import __all__  # noqa: F401

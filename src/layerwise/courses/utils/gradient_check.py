@@ -1,15 +1,4 @@
-"""UCLA ``utils.gradient_check``: numerical gradients, from :mod:`layerwise.gradient_check`."""
+"""UCLA ``utils.gradient_check``: re-exports :mod:`layerwise.courses.cs231n.gradient_check`."""
 
-from layerwise.gradient_check import (
-    eval_numerical_gradient,
-    eval_numerical_gradient_array,
-    eval_numerical_gradient_blobs,
-    grad_check_sparse,
-)
-
-__all__ = [
-    "eval_numerical_gradient",
-    "eval_numerical_gradient_array",
-    "eval_numerical_gradient_blobs",
-    "grad_check_sparse",
-]
+from layerwise.courses.cs231n.gradient_check import *  # noqa: F401,F403
+from layerwise.courses.cs231n.gradient_check import __all__  # noqa: F401
