@@ -16,7 +16,8 @@ Model protocol
 
 Data
     dict with ``X_train, y_train, X_val, y_val`` (and optionally ``X_test,
-    y_test``, evaluated once at the end into ``solver.test_acc``), checked by
+    y_test``, evaluated once at the end into ``solver.test_acc``), or any other
+    course's data dict (see :func:`layerwise.data.as_splits`), checked by
     :func:`layerwise.data.check_splits`.  Arrays are used as given: the solver
     never copies or converts them; each iteration gathers one minibatch.
 
@@ -56,7 +57,7 @@ from .checkpoint import (
     restore_model_state,
     save_checkpoint,
 )
-from .data.splits import check_splits
+from .data.splits import as_splits, check_splits
 from .evaluation import accuracy
 from .optimizer import Optimizer
 from .progress import Progress
@@ -88,6 +89,7 @@ class Solver:
         if not (hasattr(model, "params") and callable(getattr(model, "loss", None))):
             raise TypeError(f"Solver needs a model with a 'params' dict and a loss(X, y=None) method; "
                             f"got {type(model).__name__}")
+        data = as_splits(data)
         check_splits(data)
         self.model = model
         self.X_train, self.y_train = data["X_train"], data["y_train"]

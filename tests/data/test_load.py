@@ -45,3 +45,38 @@ def test_bad_num_training(num_training):
     pytest.importorskip("sklearn")
     with pytest.raises(ValueError, match=r"num_training must be an integer in \[1, 1197\] or None, got"):
         load_splits("digits", num_training=num_training)
+
+
+def test_every_course_data_dict_trains_in_the_solver_and_in_train_net():
+    from layerwise import nn
+    from layerwise.classifiers import FullyConnectedNet
+    from layerwise.data import as_splits
+    from layerwise.solver import Solver
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((60, 4, 4, 3)).astype(np.float32), rng.integers(0, 3, 60)
+    forms = {
+        "solver": {"X_train": X[:40], "y_train": y[:40], "X_val": X[40:], "y_val": y[40:]},
+        "cifar100": {"data_train": X[:40], "labels_train": y[:40], "data_val": X[40:], "labels_val": y[40:],
+                     "label_names": ["a", "b", "c"], "mean_image": np.zeros((1, 1, 1, 3))},
+        "train_net": {"data_train": (X[:40], y[:40]), "data_val": (X[40:], y[40:])},
+    }
+    solver_losses, net_losses = {}, {}
+    for name, data in forms.items():
+        splits = as_splits(data)
+        assert np.shares_memory(splits["X_train"], X), name  # no copy
+        assert sorted(splits) == ["X_train", "X_val", "y_train", "y_val"], name
+        np.random.seed(0)
+        solver = Solver(FullyConnectedNet([5], input_dim=48, num_classes=3), data, num_epochs=1, batch_size=20,
+                        verbose=False, seed=0)
+        solver.train()
+        solver_losses[name] = solver.loss_history
+        np.random.seed(0)
+        model = nn.TinyNet(input_dim=48, hidden_dim=5, num_classes=3)
+        net_losses[name] = nn.train_net(data, model, nn.cross_entropy(), nn.SGD(model.net, lr=1e-2), batch_size=20,
+                                        max_epochs=1)[1]
+    for losses in (solver_losses, net_losses):   # the same training, whatever the dict's spelling
+        assert len(losses["solver"]) == 2 and losses["solver"] == losses["cifar100"] == losses["train_net"]
+    assert as_splits(forms["cifar100"]).class_names == ("a", "b", "c")
+    with pytest.raises(ValueError, match=r"data_val should be a pair \(X, y\), got 3 items"):
+        as_splits({"data_train": (X, y), "data_val": (X, y, y)})

@@ -94,7 +94,7 @@ def test_train_net_rejects_bad_arguments():
     args = (model, nn.cross_entropy(), nn.SGD(model))
     with pytest.raises(ValueError, match="regularization must be one of"):
         nn.train_net(_data(), *args, batch_size=10, max_epochs=1, regularization="L2")
-    with pytest.raises(ValueError, match=r"data_dict needs 'data_val': \(X, y\)"):
+    with pytest.raises(ValueError, match=r"data_dict needs 'data_train': \(X, y\) and 'data_val': \(X, y\).*got \['data_train'\]"):
         nn.train_net({"data_train": _blobs(10, 0)}, *args, batch_size=10, max_epochs=1)
     with pytest.raises(ValueError, match="max_epochs must be an integer >= 1"):
         nn.train_net(_data(), *args, batch_size=10, max_epochs=0)

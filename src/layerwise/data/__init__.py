@@ -46,7 +46,7 @@ from .preprocessing import (
     standardize,
     train_val_split,
 )
-from .splits import DataSplits, check_splits
+from .splits import DataSplits, as_splits, check_splits
 from .safe_pickle import RestrictedUnpickler, UnsafePickleError, restricted_load, restricted_loads
 from .synthetic import (
     make_blobs,
@@ -58,6 +58,7 @@ from .synthetic import (
 
 __all__ = [
     "DataSplits",
+    "as_splits",
     "check_splits",
     "DATASETS",
     "load_splits",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["DataSplits", "check_splits"]
+__all__ = ["DataSplits", "as_splits", "check_splits"]
 
 
 class DataSplits(dict):
@@ -36,6 +36,39 @@ class DataSplits(dict):
     def __repr__(self) -> str:
         shapes = ", ".join(f"{k}: {getattr(v, 'shape', '?')}" for k, v in self.items())
         return f"DataSplits({shapes}; {len(self.class_names)} classes)"
+
+
+SPLITS = ("train", "val", "test")
+
+
+def as_splits(data) -> dict:
+    """Any of the courses' data dicts as the Solver's ``{X_train, y_train, X_val, y_val[, X_test, y_test]}``.
+
+    Accepted (no array is copied):
+
+    - ``X_train``, ``y_train``, ... (cs231n, the UCLA course, :func:`get_CIFAR10_data`): returned as is;
+    - ``data_train``, ``labels_train``, ... (:func:`CIFAR100_data`, the object-layer course's loader);
+    - ``data_train: (X, y)``, ... (the object-layer course's ``train_net`` dict).
+
+    Other keys (``label_names``, ``mean_image``, ...) are left out of the converted dict.
+    """
+    if not isinstance(data, dict):
+        raise TypeError(f"data must be a dict of split arrays (X_train, y_train, X_val, y_val, ...); "
+                        f"got {type(data).__name__}")
+    if "X_train" in data or "data_train" not in data:
+        return data
+    out = {}
+    for split in SPLITS:
+        value = data.get(f"data_{split}")
+        if value is None:
+            continue
+        if isinstance(value, (tuple, list)):
+            if len(value) != 2:
+                raise ValueError(f"data_{split} should be a pair (X, y), got {len(value)} items")
+            out[f"X_{split}"], out[f"y_{split}"] = value
+        else:
+            out[f"X_{split}"], out[f"y_{split}"] = value, data.get(f"labels_{split}")
+    return DataSplits(out, class_names=data.get("label_names", ()), mean_image=data.get("mean_image"))
 
 
 def check_splits(data, required=("train", "val"), optional=("test",)) -> None:

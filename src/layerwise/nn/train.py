@@ -17,6 +17,7 @@ import random
 import numpy as np
 
 from ..checks import integer
+from ..data.splits import as_splits
 from ..evaluation import accuracy
 from ..solver import Solver
 from .modules import is_weight
@@ -168,13 +169,12 @@ def train_net(data_dict, model, loss_func, optimizer, batch_size=100, max_epochs
     if not (np.isscalar(reg_lambda) and reg_lambda >= 0):
         raise ValueError(f"reg_lambda must be a non-negative number, got {reg_lambda!r}")
     max_epochs = integer(max_epochs, "max_epochs", 1, where="train_net")
-    data = {}
-    for split in ("train", "val"):
-        pair = data_dict.get(f"data_{split}") if isinstance(data_dict, dict) else None
-        if pair is None or len(pair) != 2:
-            raise ValueError(f"data_dict needs 'data_{split}': (X, y); got keys "
-                             f"{sorted(data_dict) if isinstance(data_dict, dict) else type(data_dict).__name__}")
-        data[f"X_{split}"], data[f"y_{split}"] = np.asarray(pair[0]), np.asarray(pair[1])
+    if not (isinstance(data_dict, dict) and {"data_train", "data_val"} <= set(data_dict)) \
+            and not (isinstance(data_dict, dict) and {"X_train", "X_val"} <= set(data_dict)):
+        raise ValueError(f"data_dict needs 'data_train': (X, y) and 'data_val': (X, y) (or X_train, y_train, X_val, "
+                         f"y_val); got {sorted(data_dict) if isinstance(data_dict, dict) else type(data_dict).__name__}")
+    splits = as_splits(data_dict)
+    data = {key: np.asarray(splits[key]) for key in ("X_train", "y_train", "X_val", "y_val")}  # no test pass
 
     if not (callable(getattr(optimizer, "step", None)) and hasattr(optimizer, "learning_rate")):
         raise TypeError(f"train_net needs an optimizer with step() and lr (e.g. layerwise.nn.SGD); "
