@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import layers as L
+from ..checks import integer
 from ..layers.convolution import conv_output_size
 from ..fileio import atomic_open
 
@@ -63,17 +64,17 @@ def _init(rng, init_scale, shape, dtype):
 
 def _check_positive(where, **values):
     for key, value in values.items():
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{where}: {key} must be a positive integer, got {value!r}")
+        integer(value, key, 1, where=where)
 
 
 class Layer:
-    """Base of the layer objects: ``name``, ``params``, ``grads`` and ``meta`` (the forward cache)."""
+    """Base of the layer objects: ``name``, ``params``, ``grads`` and ``meta`` (the forward cache).
 
-    #: layers whose ``forward`` takes ``(x, is_training, seed)`` (dropout)
-    takes_training_flag = False
-    #: layers whose ``backward`` accepts ``compute_dx=False`` (skips the input gradient)
-    can_skip_input_grad = False
+    Every layer has the same two calls: ``forward(x, is_training=False, seed=None)``
+    (dropout uses the flag and the seed; its default is ``is_training=True``, as in
+    the course) and ``backward(dout, compute_dx=True)`` (a layer that can skip the
+    input gradient does so when ``compute_dx`` is False, and returns None).
+    """
 
     def __init__(self, name):
         if not isinstance(name, str) or not name:
@@ -114,14 +115,14 @@ class flatten(Layer):
     def __init__(self, name="flatten"):
         super().__init__(name)
 
-    def forward(self, x):
+    def forward(self, x, is_training=False, seed=None):
         x = np.asarray(x)
         if x.ndim < 1:
             raise ValueError(f"flatten {self.name!r}: x needs a batch axis, got a scalar")
         self.meta = x.shape
         return x.reshape(x.shape[0], -1)
 
-    def backward(self, dout):
+    def backward(self, dout, compute_dx=True):
         return dout.reshape(self._cache())
 
 
@@ -132,7 +133,6 @@ class fc(Layer):
     ``name_b: (output_dim,)`` zeros.  x: ``(N, ...)`` with ``input_dim`` features per example.
     """
 
-    can_skip_input_grad = True
 
     def __init__(self, input_dim, output_dim, init_scale=0.02, name="fc", dtype=np.float64, rng=None):
         super().__init__(name)
@@ -143,7 +143,7 @@ class fc(Layer):
         self.params[self.b_name] = np.zeros(self.output_dim, dtype=dtype)
         self.grads = {self.w_name: None, self.b_name: None}
 
-    def forward(self, x):
+    def forward(self, x, is_training=False, seed=None):
         out, self.meta = L.affine_forward(x, self._param(self.w_name), self._param(self.b_name))
         return out
 
@@ -158,11 +158,11 @@ class relu(Layer):
     def __init__(self, name="relu"):
         super().__init__(name)
 
-    def forward(self, x):
+    def forward(self, x, is_training=False, seed=None):
         out, self.meta = L.relu_forward(x)
         return out
 
-    def backward(self, dout):
+    def backward(self, dout, compute_dx=True):
         return L.relu_backward(dout, self._cache())
 
 
@@ -173,11 +173,11 @@ class leaky_relu(Layer):
         super().__init__(name)
         self.negative_slope = negative_slope
 
-    def forward(self, x):
+    def forward(self, x, is_training=False, seed=None):
         out, self.meta = L.leaky_relu_forward(x, self.negative_slope)
         return out
 
-    def backward(self, dout):
+    def backward(self, dout, compute_dx=True):
         return L.leaky_relu_backward(dout, self._cache())
 
 
@@ -187,11 +187,11 @@ class gelu(Layer):
     def __init__(self, name="gelu"):
         super().__init__(name)
 
-    def forward(self, x):
+    def forward(self, x, is_training=False, seed=None):
         out, self.meta = L.gelu_forward(x)
         return out
 
-    def backward(self, dout):
+    def backward(self, dout, compute_dx=True):
         return L.gelu_backward(dout, self._cache())
 
 
@@ -205,7 +205,6 @@ class dropout(Layer):
     NumPy's global generator.
     """
 
-    takes_training_flag = True
 
     def __init__(self, keep_prob, seed=None, name="dropout"):
         super().__init__(name)
@@ -227,7 +226,7 @@ class dropout(Layer):
         out, self.meta = L.dropout_forward(x, param)
         return out
 
-    def backward(self, dout):
+    def backward(self, dout, compute_dx=True):
         return L.dropout_backward(dout, self._cache())
 
 
@@ -249,7 +248,6 @@ class ConvLayer2D(Layer):
     out: ``(N, Ho, Wo, number_filters)`` with ``Ho = 1 + (H + 2*padding - kernel_size) // stride``.
     """
 
-    can_skip_input_grad = True
 
     def __init__(self, input_channels, kernel_size, number_filters, stride=1, padding=0, init_scale=0.02,
                  name="conv", dtype=np.float64, rng=None):
@@ -281,7 +279,7 @@ class ConvLayer2D(Layer):
         return [n, conv_output_size(h, k, stride, pad, where, "height"),
                 conv_output_size(w, k, stride, pad, where, "width"), self.number_filters]
 
-    def forward(self, x):
+    def forward(self, x, is_training=False, seed=None):
         x = _check_nhwc(f"ConvLayer2D {self.name!r}", x, self.input_channels)
         w = self._param(self.w_name)  # (k, k, C, F) -> the kernel's (F, C, k, k)
         out, self.meta = L.conv_forward(x.transpose(0, 3, 1, 2), w.transpose(3, 2, 0, 1), self._param(self.b_name),
@@ -306,13 +304,13 @@ class MaxPoolingLayer(Layer):
         _check_positive(f"MaxPoolingLayer {name!r}", pool_size=pool_size, stride=stride)
         self.pool_size, self.stride = pool_size, stride
 
-    def forward(self, x):
+    def forward(self, x, is_training=False, seed=None):
         x = _check_nhwc(f"MaxPoolingLayer {self.name!r}", x, None)
         pool_param = {"pool_height": self.pool_size, "pool_width": self.pool_size, "stride": self.stride}
         out, self.meta = L.max_pool_forward(x.transpose(0, 3, 1, 2), pool_param)
         return out.transpose(0, 2, 3, 1)
 
-    def backward(self, dout):
+    def backward(self, dout, compute_dx=True):
         return L.max_pool_backward(dout.transpose(0, 3, 1, 2), self._cache()).transpose(0, 2, 3, 1)
 
 
@@ -435,10 +433,7 @@ class sequential:
     def forward(self, x, is_training=False, seed=None):
         """Run the layers in order; ``is_training`` and ``seed`` go to the layers that take them (dropout)."""
         for layer in self.layers:
-            if getattr(layer, "takes_training_flag", False):
-                x = layer.forward(x, is_training, seed)
-            else:
-                x = layer.forward(x)
+            x = layer.forward(x, is_training, seed)
         return x
 
     def backward(self, dout, input_grad=True):
@@ -454,10 +449,7 @@ class sequential:
             stop = next((i for i, layer in enumerate(layers) if layer.params), len(layers))
         for i in range(len(layers) - 1, stop - 1, -1):
             layer = layers[i]
-            if i == stop and not input_grad and getattr(layer, "can_skip_input_grad", False):
-                dout = layer.backward(dout, compute_dx=False)
-            else:
-                dout = layer.backward(dout)
+            dout = layer.backward(dout, compute_dx=input_grad or i != stop)
         return dout if input_grad else None
 
     # -- access by name -------------------------------------------------------
