@@ -5,8 +5,9 @@
 The standalone ``neural_net.TwoLayerNet`` (50 hidden units, ``W1: (H, D)``) is
 trained twice with its own ``train`` method, as in the course: once with the
 first settings the course tries (learning rate 1e-4, decay 0.95 per epoch),
-which leave it under-trained (about 28% validation accuracy on CIFAR-10), and
-once with tuned ones (a 16x larger learning rate, decay 0.93: about 50%).
+which leave it under-trained (0.260 validation / 0.278 test accuracy measured on
+CIFAR-10), and once with tuned ones (a 16x larger learning rate, decay 0.93:
+0.457 / 0.451).
 Both use L2 strength 0.25, batch 200 and 1,000 iterations.  On the digits
 (pixels in [0, 1], so gradients 255x smaller) the same contrast needs larger
 rates and a weaker penalty: 0.1 stays at chance, 1.0 reaches about 93%.  Prints both nets'
