@@ -100,3 +100,30 @@ def test_gradcheck_command_passes(capsys):
 def test_experiment_list(capsys):
     assert main(["experiment", "--list"]) == 0
     assert "cifar10_mlp" in capsys.readouterr().out
+
+
+def test_resume_of_a_copied_run_writes_only_into_the_copy(tmp_path, monkeypatch):
+    import shutil
+
+    full = _train(tmp_path / "full")
+    original = tmp_path / "A"
+    assert main(["train", "--out-dir", str(original), "--name", "run", "--quiet", "--set", "num_epochs=1",
+                 "--set", "hidden_dims=[32]"]) == 0
+    config_path = original / "run" / "config.json"
+    config = json.loads(config_path.read_text())
+    config["config"]["num_epochs"] = 3              # as if the 3-epoch run had stopped after epoch 1
+    config_path.write_text(json.dumps(config))
+    copy = tmp_path / "C"
+    shutil.copytree(original / "run", copy)
+    before = {p.name: p.read_bytes() for p in (original / "run").iterdir()}
+    elsewhere = tmp_path / "B"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)                    # another working directory
+
+    assert main(["resume", str(copy), "--quiet"]) == 0
+    assert {p.name: p.read_bytes() for p in (original / "run").iterdir()} == before   # untouched
+    assert list(elsewhere.iterdir()) == []                                           # nothing written here
+    from layerwise.checkpoint import load_checkpoint
+    assert load_checkpoint(copy / "checkpoint")["epoch"] == 3
+    with np.load(full / "best_params.npz") as a, np.load(copy / "best_params.npz") as b:
+        assert all(np.array_equal(a[k], b[k]) for k in a.files)

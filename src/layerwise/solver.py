@@ -347,7 +347,10 @@ class Solver:
         """Rebuild the solver of checkpoint ``path`` around ``model`` and ``data``.
 
         The solver's configuration is read from the checkpoint; ``kwargs``
-        override it (e.g. ``num_epochs`` to train longer, ``verbose``).  Code
+        override it (e.g. ``num_epochs`` to train longer, ``verbose``).  Later
+        checkpoints replace ``path`` itself (checkpoints store no path, so a moved
+        or copied run continues in its new place) unless ``checkpoint_name`` is
+        given.  Code
         the original run was given (a callable ``update_rule``, ``augment``, a
         custom ``lr_schedule``) is not stored and must be passed again; so must
         ``on_epoch_end`` if it is still wanted.  Parameters, optimizer and model
@@ -355,6 +358,8 @@ class Solver:
         as the uninterrupted run would have.
         """
         state, source = load_checkpoint(path), str(checkpoint_path(path))
+        # Later checkpoints go where this one was read from, unless the caller says otherwise.
+        kwargs.setdefault("checkpoint_name", str(checkpoint_path(path))[: -len(".json")])
         config = SolverConfig.for_resume(state["config"], kwargs, source)
         solver = cls(model, data, **config)
         solver.load_state_dict(state, source=source)

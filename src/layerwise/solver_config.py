@@ -115,6 +115,8 @@ class SolverConfig:
         if hasattr(lr_schedule, "to_config"):
             config["lr_schedule"] = lr_schedule.to_config()
         config["optim_config"] = {k: v for k, v in (self.optim_config or {}).items() if _is_scalar(v)}
+        # No path: a checkpoint continues where it is read from (a moved or copied run writes to itself).
+        config["checkpoint_name"] = None
         config["requires"] = [k for k in self.CODE
                               if k != "on_epoch_end" and getattr(self, k) is not None and config[k] is None]
         return config
@@ -130,6 +132,7 @@ class SolverConfig:
                              + ", ".join(f"{k}=..." for k in missing) + ")")
         names = {f.name for f in dataclasses.fields(cls)}
         kwargs = {k: v for k, v in saved.items() if k in names and not (k in cls.CODE and v is None)}
+        kwargs["checkpoint_name"] = None  # written by older versions: never trusted (the run may have moved)
         kwargs.update(overrides)
         if "num_epochs" in overrides and "num_iterations" not in overrides:
             kwargs.pop("num_iterations", None)  # the caller sets the length in epochs
