@@ -81,3 +81,9 @@ def test_state_round_trip_continues_bit_identically():
 def test_errors_say_what_to_do(call, message):
     with pytest.raises((TypeError, ValueError), match=message):
         call()
+
+
+@pytest.mark.parametrize("lr", [-1, float("nan"), float("inf"), "fast"])
+def test_a_bad_learning_rate_is_refused(lr):
+    with pytest.raises(ValueError, match="learning_rate must be a finite number >= 0, got"):
+        Optimizer(_params(), "sgd", {"learning_rate": lr})

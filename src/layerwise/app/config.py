@@ -9,11 +9,13 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import math
 import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..checks import integer
 from ..data.load import DATASETS
 
 __all__ = ["TrainConfig", "ConfigError", "load_config", "apply_overrides", "config_from_dict", "parse_value"]
@@ -51,14 +53,43 @@ class TrainConfig:
     name: typing.Optional[str] = None
 
     def validate(self) -> "TrainConfig":
+        """Refuse, before any folder is made, what would train something else than the config says."""
         if self.dataset not in DATASETS:
             raise ConfigError(f"dataset must be one of {', '.join(DATASETS)}; got {self.dataset!r}")
         if self.model not in MODELS:
             raise ConfigError(f"model must be one of {', '.join(MODELS)}; got {self.model!r}")
-        for key in ("learning_rate", "batch_size", "num_epochs"):
-            if getattr(self, key) <= 0:
-                raise ConfigError(f"{key} must be positive; got {getattr(self, key)!r}")
+        for key, low, none_ok in (("batch_size", 1, False), ("num_epochs", 1, False), ("num_training", 1, True),
+                                  ("patience", 1, True), ("seed", 0, False)):
+            _checked(integer, getattr(self, key), key, low, none_ok=none_ok)
+        if not self.hidden_dims and self.model in ("fc", "two_layer"):
+            raise ConfigError(f"hidden_dims must list at least one layer size for model {self.model!r}; got []")
+        for size in self.hidden_dims:
+            _checked(integer, size, "every entry of hidden_dims", 1)
+        for key in ("learning_rate", "lr_decay"):
+            value = getattr(self, key)
+            if not (math.isfinite(value) and value > 0):
+                raise ConfigError(f"{key} must be a positive finite number; got {value!r}")
+        if not (math.isfinite(self.reg) and self.reg >= 0):
+            raise ConfigError(f"reg must be a non-negative finite number; got {self.reg!r}")
+        if not 0 < self.dropout_keep_ratio <= 1:
+            raise ConfigError(f"dropout_keep_ratio (the probability of keeping a unit) must be in (0, 1]; "
+                              f"got {self.dropout_keep_ratio!r}")
+        if isinstance(self.weight_scale, str):
+            if self.weight_scale not in ("he", "xavier"):
+                raise ConfigError(f"weight_scale must be a positive number, 'he' or 'xavier'; got {self.weight_scale!r}")
+        elif not (math.isfinite(self.weight_scale) and self.weight_scale > 0):
+            raise ConfigError(f"weight_scale must be a positive number, 'he' or 'xavier'; got {self.weight_scale!r}")
+        if self.name is not None and (not self.name or Path(self.name).name != self.name or self.name in (".", "..")):
+            raise ConfigError(f"name must be a plain folder name inside out_dir (no '/' or '..'); got {self.name!r}")
         return self
+
+
+def _checked(check, *args, **kwargs):
+    """``check(*args, **kwargs)`` with its ValueError as a ConfigError."""
+    try:
+        return check(*args, **kwargs)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}
