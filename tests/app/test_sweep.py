@@ -129,7 +129,7 @@ def test_grid_values():
     ({"trials": 2, "search": {"num_epochs": {"type": "uniform", "low": 1, "high": 5}}},
      r"search: num_epochs: config key 'num_epochs' expects int; got 1.0"),
     ({"trials": 2, "search": {"batch_size": {"type": "int", "low": 0, "high": 5}}},
-     r"search: batch_size: batch_size must be positive; got 0"),
+     r"search: batch_size: batch_size must be an integer >= 1, got 0"),
     ({"trials": 2, "search": {"batch_size": {"type": "int", "low": 8, "high": 64, "step": 0}}},
      r"step must be a positive integer"),
     ({"trials": 2, "search": {"hidden_dims": {"type": "choice", "values": []}}},
