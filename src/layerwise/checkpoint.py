@@ -3,8 +3,8 @@
 A checkpoint is a tree of dicts and lists whose leaves are numbers, strings,
 ``None``, NumPy scalars or numeric NumPy arrays.  It is stored as two files::
 
-    NAME.json                    the tree, arrays replaced by references, plus
-                                 the format version and the SHA-256 of ...
+    NAME.json                    the tree, arrays replaced by references, its own
+                                 SHA-256, the format version and the SHA-256 of ...
     NAME.arrays-<hex12>.npz      ... the arrays (uncompressed, no pickles)
 
 The JSON file is human-readable and is the commit point: the arrays file is
@@ -35,7 +35,7 @@ __all__ = ["CheckpointError", "checkpoint_path", "save_checkpoint", "load_checkp
            "MODEL_STATE", "model_state", "restore_model_state", "load_params", "copy_into"]
 
 FORMAT = "layerwise-checkpoint"
-VERSION = 1
+VERSION = 2  # 2: the JSON state is checksummed too
 
 _ARRAY = "__ndarray__"
 _SCALAR = "__npscalar__"
@@ -64,7 +64,8 @@ def save_checkpoint(name, state: dict, fsync: bool = True) -> Path:
 
     npz_name = f"{stem}.arrays-{secrets.token_hex(6)}.npz"
     digest = _write_and_hash(folder / npz_name, lambda f: _write_npz(f, arrays), fsync)
-    doc = {"format": FORMAT, "version": VERSION, "arrays": npz_name, "sha256": digest, "state": tree}
+    doc = {"format": FORMAT, "version": VERSION, "arrays": npz_name, "sha256": digest,
+           "state_sha256": _tree_digest(tree), "state": tree}
     text = json.dumps(doc, indent=1).encode("utf-8")
     atomic_write_bytes(json_path, text, fsync=fsync)
     if fsync:
@@ -107,6 +108,11 @@ def load_checkpoint(name) -> dict:
     npz_name = doc.get("arrays")
     if not isinstance(npz_name, str) or Path(npz_name).name != npz_name or "state" not in doc:
         raise CheckpointError(f"checkpoint {json_path} is malformed (bad 'arrays' or missing 'state' entry)")
+    if doc["version"] >= 2 and doc.get("state_sha256") != _tree_digest(doc["state"]):
+        raise CheckpointError(
+            f"checkpoint {json_path} has been modified or is corrupt: its state does not match the SHA-256 "
+            "recorded in it; resume from another checkpoint or start the run again"
+        )
     npz_path = json_path.parent / npz_name
     try:
         data = npz_path.read_bytes()
@@ -129,6 +135,11 @@ def load_checkpoint(name) -> dict:
 
 
 # --------------------------------------------------------------------------- encoding
+
+
+def _tree_digest(tree) -> str:
+    """SHA-256 of the state tree in one canonical JSON spelling (sorted keys, no spaces)."""
+    return hashlib.sha256(json.dumps(tree, sort_keys=True, separators=(",", ":")).encode("utf-8")).hexdigest()
 
 
 def _encode(obj, path, arrays):
