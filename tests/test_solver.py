@@ -570,7 +570,7 @@ def test_checkpoint_files_are_pickle_free_and_readable(tmp_path):
     solver = Solver(TinyNet(), make_data(), checkpoint_name=tmp_path / "ck", **dict(RESUME_KWARGS, num_epochs=1))
     solver.train()
     doc = json.loads((tmp_path / "ck.json").read_text())
-    assert doc["format"] == "layerwise-checkpoint" and doc["version"] == 1 and len(doc["sha256"]) == 64
+    assert doc["format"] == "layerwise-checkpoint" and doc["version"] == 2 and len(doc["sha256"]) == 64
     assert doc["state"]["epoch"] == 1 and doc["state"]["config"]["update_rule"] == "adam"
     with np.load(tmp_path / doc["arrays"], allow_pickle=False) as npz:
         assert np.array_equal(npz["best_params/W1"], solver.best_params["W1"])
