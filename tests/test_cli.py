@@ -127,3 +127,63 @@ def test_resume_of_a_copied_run_writes_only_into_the_copy(tmp_path, monkeypatch)
     assert load_checkpoint(copy / "checkpoint")["epoch"] == 3
     with np.load(full / "best_params.npz") as a, np.load(copy / "best_params.npz") as b:
         assert all(np.array_equal(a[k], b[k]) for k in a.files)
+
+
+def _one_error_line(capsys):
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    return err
+
+
+def test_damaged_run_files_give_one_line_naming_the_file(tmp_path, capsys):
+    run = _train(tmp_path)
+    capsys.readouterr()
+    params = run / "best_params.npz"
+    params.write_bytes(params.read_bytes()[:200])                    # truncated
+    assert main(["evaluate", str(run)]) == 2
+    err = _one_error_line(capsys)
+    assert f"{params} is corrupt or truncated" in err and f"layerwise resume {run}" in err
+    (run / "config.json").write_text('{"config": {"dataset": ')      # cut off mid-write
+    assert main(["evaluate", str(run)]) == 2
+    assert f"{run / 'config.json'} is damaged (JSONDecodeError" in _one_error_line(capsys)
+
+
+def test_a_full_disk_and_a_huge_size_give_one_line(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from layerwise.app import runs
+
+    def full(path, data, fsync=True):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+    monkeypatch.setattr(runs, "atomic_write_bytes", full)
+    assert main(["train", "--out-dir", str(tmp_path), "--name", "full", "--quiet", "--set", "num_epochs=1"]) == 2
+    assert "no space left on the device writing" in _one_error_line(capsys)
+    monkeypatch.undo()
+
+    def huge(*args, **kwargs):
+        raise MemoryError
+    monkeypatch.setattr(runs, "build_model", huge)
+    assert main(["train", "--out-dir", str(tmp_path), "--name", "huge", "--quiet"]) == 2
+    assert "out of memory: the requested sizes" in _one_error_line(capsys)
+    with pytest.raises(MemoryError):                                 # --debug shows the traceback
+        main(["--debug", "train", "--out-dir", str(tmp_path), "--name", "huge2", "--quiet"])
+
+
+def test_a_bug_keeps_its_traceback(tmp_path, monkeypatch):
+    from layerwise.app import runs
+
+    def bug(*args, **kwargs):
+        raise AttributeError("a bug")
+    monkeypatch.setattr(runs, "build_model", bug)
+    with pytest.raises(AttributeError, match="a bug"):
+        main(["train", "--out-dir", str(tmp_path), "--quiet"])
+
+
+def test_ctrl_c_names_the_run_to_resume(tmp_path, capsys, monkeypatch):
+    from layerwise.solver import Solver
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(Solver, "train", interrupted)
+    assert main(["train", "--out-dir", str(tmp_path), "--name", "stopped", "--quiet"]) == 130
+    assert f"interrupted; `layerwise resume {tmp_path / 'stopped'}` continues" in capsys.readouterr().err

@@ -15,7 +15,9 @@ on the embedded 8x8 digits, offline, in seconds.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import pickle
 import pkgutil
 import sys
 
@@ -81,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="layerwise", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"layerwise {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     sub = parser.add_subparsers(dest="command")
 
     train = sub.add_parser("train", help="train a model and write a run directory")
@@ -126,12 +129,31 @@ def main(argv=None) -> int:
         args = parser.parse_args(["train", *(argv or [])])
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError) as exc:     # bad input: one line, no traceback
-        print(f"layerwise {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted; `layerwise resume RUN_DIR` continues from the last checkpoint", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        run_dir = getattr(exc, "run_dir", None)
+        hint = f"`layerwise resume {run_dir}` continues from the last checkpoint" if run_dir else "nothing was saved"
+        print(f"interrupted; {hint}", file=sys.stderr)
         return 130
+    except Exception as exc:
+        message = _anticipated(exc)
+        if message is None or args.debug:
+            raise
+        print(f"layerwise {args.command}: error: {message}", file=sys.stderr)
+        return 2
+
+
+def _anticipated(exc):
+    """The one line for a failure a user can fix (bad input, a damaged or missing file, a full disk, a
+    size too large for memory), or None for a bug, which keeps its traceback."""
+    if isinstance(exc, MemoryError):
+        return ("out of memory: the requested sizes (hidden_dims, batch_size, data) do not fit in this "
+                "machine's memory; ask for smaller ones")
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return (f"no space left on the device{f' writing {exc.filename}' if exc.filename else ''}; files "
+                "already written are intact: free some space and run the command again (or resume the run)")
+    if isinstance(exc, (ValueError, FileNotFoundError, PermissionError, pickle.UnpicklingError)):
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return None
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import dataclasses
 import html
 import json
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ import numpy as np
 from .. import __version__
 from ..evaluation import predict_labels
 from ..fileio import atomic_write_bytes
-from .config import TrainConfig, config_from_dict
+from .config import ConfigError, TrainConfig, config_from_dict
 
 __all__ = ["load_dataset", "build_model", "train_run", "resume_run", "evaluate_run", "write_report"]
 
@@ -136,7 +137,11 @@ def _load_config(run_dir: Path) -> TrainConfig:
     path = Path(run_dir) / "config.json"
     if not path.is_file():
         raise FileNotFoundError(f"{run_dir} is not a run directory: {path} is missing")
-    return config_from_dict(json.loads(path.read_text())["config"])
+    try:
+        return config_from_dict(json.loads(path.read_text())["config"])
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path} is damaged ({type(exc).__name__}: {exc}); restore it from a copy of the run, "
+                          "or train again") from None
 
 
 def resume_run(run_dir, verbose: bool = True) -> Path:
@@ -155,7 +160,11 @@ def resume_run(run_dir, verbose: bool = True) -> Path:
 
 def _finish(solver, config, data, run_dir: Path) -> Path:
     start = time.perf_counter()
-    solver.train()
+    try:
+        solver.train()
+    except KeyboardInterrupt as exc:
+        exc.run_dir = run_dir  # the command line names it in its hint
+        raise
     seconds = time.perf_counter() - start
     _save_params(run_dir / "best_params.npz", solver.model.params)
     y_pred = predict_labels(solver.model.loss, data["X_val"])
@@ -180,11 +189,18 @@ def evaluate_run(run_dir, split: str = "test") -> float:
     params_path = run_dir / "best_params.npz"
     if not params_path.is_file():
         raise FileNotFoundError(f"{params_path} is missing: the run has not finished (try `layerwise resume`)")
-    with np.load(params_path, allow_pickle=False) as saved:
-        if set(saved.files) != set(model.params):
-            raise ValueError(f"{params_path} holds {sorted(saved.files)}, the model expects {sorted(model.params)}")
-        for name in saved.files:
-            model.params[name] = saved[name]
+    try:
+        with np.load(params_path, allow_pickle=False) as saved:
+            if set(saved.files) != set(model.params):
+                raise ValueError(f"{params_path} holds {sorted(saved.files)}, the model expects {sorted(model.params)}")
+            for name in saved.files:
+                if saved[name].shape != model.params[name].shape:
+                    raise ValueError(f"{params_path}: {name} has shape {saved[name].shape} but the run's model needs "
+                                     f"{model.params[name].shape}; the file belongs to another run")
+                model.params[name] = saved[name]
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise ValueError(f"{params_path} is corrupt or truncated ({exc}); `layerwise resume {run_dir}` or train "
+                         "again to rewrite it") from None
     _restore_running_stats(run_dir, model)
     y_pred = predict_labels(model.loss, data[f"X_{split}"])
     return float(np.mean(y_pred == data[f"y_{split}"]))
