@@ -674,3 +674,27 @@ def test_resume_into_a_different_model_is_refused(tmp_path):
         Solver.resume(tmp_path / "ck", TinyNet(H=16), data)
     with pytest.raises(CheckpointError, match="written for 50 training examples but data has 40"):
         Solver.resume(tmp_path / "ck", TinyNet(), make_data(n_train=40))
+
+
+def test_a_loss_far_above_its_first_value_counts_as_divergence():
+    data = make_data(n_train=40)
+    model = TinyNet()
+    original_loss = model.loss
+    count = [0]
+
+    def loss(X, y=None):
+        if y is None:
+            return original_loss(X)
+        count[0] += 1
+        value, grads = original_loss(X, y)
+        return (value * 1e4 if count[0] == 5 else value), grads
+
+    model.loss = loss
+    solver = Solver(model, data, **quiet(batch_size=10, num_epochs=3, divergence_factor=100))
+    solver.train()
+    assert solver.diverged.startswith("the training loss became") and "over 100x its first value" in solver.diverged
+    assert solver.iteration == 4
+    plain = Solver(TinyNet(), data, **quiet(batch_size=10, num_epochs=3))   # off by default: only NaN/inf
+    assert plain.config.divergence_factor is None
+    with pytest.raises(ValueError, match="divergence_factor must be a number > 1 or None, got 0.5"):
+        Solver(TinyNet(), data, divergence_factor=0.5)

@@ -176,9 +176,12 @@ class Solver:
 
         loss, grads = self.model.loss(X_batch, y_batch)
         loss = float(loss)
-        if not math.isfinite(loss):
+        factor = self.config.divergence_factor
+        grew = factor is not None and self.loss_history and loss > factor * self.loss_history[0]
+        if not math.isfinite(loss) or grew:
+            what = f"{loss:.4g}, over {factor:g}x its first value {self.loss_history[0]:.4g}," if grew else loss
             raise DivergenceError(
-                f"the training loss became {loss} at iteration {t + 1} of {self.num_iterations} "
+                f"the training loss became {what} at iteration {t + 1} of {self.num_iterations} "
                 f"(epoch {self.epoch + 1} of {self.num_epochs}) with learning rate {self.learning_rate}: "
                 "training diverged. Lower the learning rate (try 10x smaller) or the weight scale, and "
                 "check the inputs for NaN/inf.")

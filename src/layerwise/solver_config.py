@@ -67,6 +67,9 @@ class SolverConfig:
     #: (``solver.diverged`` holds it; the best parameters so far are kept, as after any run);
     #: ``'raise'`` raises :class:`~layerwise.solver.DivergenceError`.
     on_divergence: str = "stop"
+    #: Also count as divergence a finite loss above ``divergence_factor`` times the first one
+    #: (None: only NaN/inf; a learning rate 1000x too large gives losses in the millions).
+    divergence_factor: typing.Optional[float] = None
 
     #: Fields that hold code: checkpoints do not store them, and ``Solver.resume`` needs those
     #: that change the results (all but ``on_epoch_end``) passed again.
@@ -97,6 +100,9 @@ class SolverConfig:
             raise ValueError(f"lr_decay must be a positive number, got {self.lr_decay!r}")
         if self.lr_schedule is not None and (self.lr_decay != 1 or self.lr_decay_every is not None):
             raise ValueError("pass either lr_schedule or lr_decay/lr_decay_every, not both")
+        if self.divergence_factor is not None and not (isinstance(self.divergence_factor, numbers.Real)
+                                                       and self.divergence_factor > 1):
+            raise ValueError(f"divergence_factor must be a number > 1 or None, got {self.divergence_factor!r}")
         if self.on_divergence not in ("stop", "raise"):
             raise ValueError(f"on_divergence must be 'stop' or 'raise', got {self.on_divergence!r}")
         for name in ("augment", "on_epoch_end"):

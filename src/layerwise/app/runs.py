@@ -26,6 +26,7 @@ import numpy as np
 
 from .. import __version__
 from ..evaluation import predict_labels
+from ..solver import DivergenceError, Solver
 from ..fileio import atomic_write_bytes
 from .config import ConfigError, TrainConfig, config_from_dict
 
@@ -65,6 +66,10 @@ def build_model(config: TrainConfig, input_shape, num_classes):
                                dtype=np.float32, **common)
 
 
+#: A run whose training loss exceeds this multiple of its first loss has diverged.
+DIVERGENCE_FACTOR = 100.0
+
+
 def _solver_kwargs(config: TrainConfig, run_dir: Path, verbose: bool) -> dict:
     from ..data import standard_augment
 
@@ -73,7 +78,7 @@ def _solver_kwargs(config: TrainConfig, run_dir: Path, verbose: bool) -> dict:
                 patience=config.patience, seed=config.seed, verbose=verbose,
                 augment=standard_augment() if config.augment else None,
                 checkpoint_name=str(run_dir / "checkpoint"), on_epoch_end=_metrics_writer(run_dir),
-                on_divergence="raise")  # a run that diverged is an error of the command, not a result
+                divergence_factor=DIVERGENCE_FACTOR)
 
 
 def _metrics_writer(run_dir: Path):
@@ -120,8 +125,6 @@ def _new_run_dir(config: TrainConfig) -> Path:
 
 def train_run(config: TrainConfig, verbose: bool = True) -> Path:
     """Train the run ``config`` describes; returns the run directory."""
-    from ..solver import Solver
-
     data = load_dataset(config)
     model = build_model(config, data["X_train"].shape[1:], data.num_classes)
     run_dir = _new_run_dir(config)
@@ -146,8 +149,6 @@ def _load_config(run_dir: Path) -> TrainConfig:
 
 def resume_run(run_dir, verbose: bool = True) -> Path:
     """Continue an interrupted run from its last checkpoint."""
-    from ..solver import Solver
-
     run_dir = Path(run_dir)
     config = _load_config(run_dir)
     data = load_dataset(config)
@@ -171,7 +172,13 @@ def _finish(solver, config, data, run_dir: Path) -> Path:
     summary = {"best_val_acc": solver.best_val_acc, "test_acc": solver.test_acc,
                "epochs": solver.epoch, "iterations": solver.iteration, "train_seconds": seconds}
     _write_json(run_dir / "summary.json", summary)
+    if solver.diverged:
+        summary["diverged"] = solver.diverged
+        _write_json(run_dir / "summary.json", summary)
     write_report(run_dir, solver, data, y_pred, config)
+    if solver.diverged:  # everything up to the last good evaluation is saved; the command still failed
+        raise DivergenceError(f"{solver.diverged} The run directory {run_dir} holds the best parameters before "
+                              "that point (`layerwise evaluate` reads them).")
     print(f"best val accuracy {solver.best_val_acc:.4f}, test accuracy "
           f"{solver.test_acc if solver.test_acc is None else round(solver.test_acc, 4)}; report: {run_dir / 'report.html'}")
     return run_dir
