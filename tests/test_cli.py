@@ -5,8 +5,14 @@ import json
 import numpy as np
 import pytest
 
+import layerwise
 from layerwise.cli import main
 from layerwise.app.config import ConfigError, TrainConfig, apply_overrides, load_config, parse_value
+
+
+def _same_params(run_a, run_b):
+    a, b = layerwise.load_model(run_a), layerwise.load_model(run_b)
+    return a.params.keys() == b.params.keys() and all(np.array_equal(a.params[k], b.params[k]) for k in a.params)
 
 
 def _train(tmp_path, *extra):
@@ -18,7 +24,7 @@ def _train(tmp_path, *extra):
 
 def test_train_writes_a_complete_run_directory(tmp_path):
     run = _train(tmp_path)
-    for name in ("config.json", "metrics.jsonl", "checkpoint.json", "best_params.npz", "summary.json",
+    for name in ("config.json", "metrics.jsonl", "checkpoint.json", "model.npz", "summary.json",
                  "report.html"):
         assert (run / name).is_file(), name
     config = json.loads((run / "config.json").read_text())
@@ -28,15 +34,14 @@ def test_train_writes_a_complete_run_directory(tmp_path):
     summary = json.loads((run / "summary.json").read_text())
     assert summary["best_val_acc"] > 0.5          # 8x8 digits: 10 classes, chance is 0.1
     assert "best validation accuracy" in (run / "report.html").read_text()
-    with np.load(run / "best_params.npz", allow_pickle=False) as params:
-        assert params["W1"].shape == (64, 32)
+    model = layerwise.load_model(run)
+    assert model.params["W1"].shape == (64, 32) and model.preprocessing["mean_image"].shape == (1, 8, 8)
 
 
 def test_same_seed_same_results(tmp_path):
     a = _train(tmp_path / "a")
     b = _train(tmp_path / "b")
-    with np.load(a / "best_params.npz") as pa, np.load(b / "best_params.npz") as pb:
-        assert all(np.array_equal(pa[k], pb[k]) for k in pa.files)
+    assert _same_params(a, b)
 
 
 def test_evaluate_matches_summary(tmp_path, capsys):
@@ -62,8 +67,7 @@ def test_resume_continues_to_the_same_result(tmp_path):
     checkpoint = json.loads((partial / "run" / "checkpoint.json").read_text())
     assert checkpoint  # written by the first epoch
     assert main(["resume", str(partial / "run"), "--quiet"]) == 0
-    with np.load(full / "best_params.npz") as a, np.load(partial / "run" / "best_params.npz") as b:
-        assert all(np.array_equal(a[k], b[k]) for k in a.files)
+    assert _same_params(full, partial / "run")
 
 
 def test_unknown_config_key_is_one_line_error(tmp_path, capsys):
@@ -125,8 +129,7 @@ def test_resume_of_a_copied_run_writes_only_into_the_copy(tmp_path, monkeypatch)
     assert list(elsewhere.iterdir()) == []                                           # nothing written here
     from layerwise.checkpoint import load_checkpoint
     assert load_checkpoint(copy / "checkpoint")["epoch"] == 3
-    with np.load(full / "best_params.npz") as a, np.load(copy / "best_params.npz") as b:
-        assert all(np.array_equal(a[k], b[k]) for k in a.files)
+    assert _same_params(full, copy)
 
 
 def _one_error_line(capsys):
@@ -138,11 +141,10 @@ def _one_error_line(capsys):
 def test_damaged_run_files_give_one_line_naming_the_file(tmp_path, capsys):
     run = _train(tmp_path)
     capsys.readouterr()
-    params = run / "best_params.npz"
-    params.write_bytes(params.read_bytes()[:200])                    # truncated
+    model = run / "model.npz"
+    model.write_bytes(model.read_bytes()[:200])                      # truncated
     assert main(["evaluate", str(run)]) == 2
-    err = _one_error_line(capsys)
-    assert f"{params} is corrupt or truncated" in err and f"layerwise resume {run}" in err
+    assert f"{model} is not a layerwise file or is corrupt or truncated" in _one_error_line(capsys)
     (run / "config.json").write_text('{"config": {"dataset": ')      # cut off mid-write
     assert main(["evaluate", str(run)]) == 2
     assert f"{run / 'config.json'} is damaged (JSONDecodeError" in _one_error_line(capsys)

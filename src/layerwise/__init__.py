@@ -5,4 +5,13 @@ Every layer is a pair of functions: ``X_forward(...) -> (out, cache)`` and
 module API and the command line are thin layers over those kernels.
 """
 
-__version__ = "0.1.0"
+from ._version import __version__
+
+__all__ = ["__version__", "load_model"]
+
+
+def load_model(path):
+    """The model saved at ``path`` by ``model.save(path)``, or the best model of a run directory."""
+    from .saving import load_model as load  # importing the models only when a model is loaded
+
+    return load(path)

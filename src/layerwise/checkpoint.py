@@ -32,6 +32,7 @@ import numpy as np
 from .fileio import atomic_open, atomic_write_bytes
 
 __all__ = ["CheckpointError", "checkpoint_path", "save_checkpoint", "load_checkpoint", "FORMAT", "VERSION",
+           "save_bundle", "load_bundle",
            "MODEL_STATE", "model_state", "restore_model_state", "load_params", "copy_into"]
 
 FORMAT = "layerwise-checkpoint"
@@ -132,6 +133,52 @@ def load_checkpoint(name) -> dict:
     except (ValueError, OSError, zipfile.BadZipFile) as err:
         raise CheckpointError(f"cannot read checkpoint arrays {npz_path}: {err}") from None
     return _decode(doc["state"], arrays, json_path)
+
+
+# --------------------------------------------------------------------------- one-file bundles
+
+BUNDLE_FORMAT = "layerwise-bundle"
+_META = "__layerwise__"
+
+
+def save_bundle(path, state: dict, fsync: bool = True) -> Path:
+    """Write ``state`` as ONE pickle-free ``.npz``: its arrays plus a JSON member holding the tree and a
+    SHA-256 over the tree and every array, written atomically.  For files a user keeps (saved models)."""
+    arrays: dict[str, np.ndarray] = {}
+    tree = _encode(state, "", arrays)
+    meta = {"format": BUNDLE_FORMAT, "version": 1, "sha256": _bundle_digest(tree, arrays), "state": tree}
+    members = {**arrays, _META: np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)}
+    with atomic_open(path, "wb", fsync=fsync) as f:
+        _write_npz(f, members)
+    return Path(path)
+
+
+def load_bundle(path) -> dict:
+    """Read and verify a file written by :func:`save_bundle`; a damaged or altered one raises CheckpointError."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+        meta = json.loads(arrays.pop(_META).tobytes().decode("utf-8"))
+    except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as err:
+        raise CheckpointError(f"{path} is not a layerwise file or is corrupt or truncated ({err})") from None
+    if not isinstance(meta, dict) or meta.get("format") != BUNDLE_FORMAT or "state" not in meta:
+        raise CheckpointError(f"{path} is not a layerwise file (expected format {BUNDLE_FORMAT!r})")
+    if meta.get("sha256") != _bundle_digest(meta["state"], arrays):
+        raise CheckpointError(f"{path} has been modified or is corrupt: its contents do not match the SHA-256 "
+                              "recorded in it")
+    return _decode(meta["state"], arrays, path)
+
+
+def _bundle_digest(tree, arrays) -> str:
+    digest = hashlib.sha256(json.dumps(tree, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+    for key in sorted(arrays):
+        array = np.ascontiguousarray(arrays[key])
+        digest.update(f"{key}|{array.dtype.str}|{array.shape}|".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------- encoding

@@ -21,7 +21,7 @@ import pickle
 import pkgutil
 import sys
 
-from . import __version__
+from ._version import __version__
 from .app.config import DATASETS, MODELS
 
 EXPERIMENTS_PACKAGE = "layerwise.experiments"

@@ -6,7 +6,8 @@ names, trains them with the :class:`~layerwise.solver.Solver` and writes::
     RUN_DIR/config.json        resolved config, library version, seed
     RUN_DIR/metrics.jsonl      one JSON line per epoch (loss, accuracies, lr, seconds)
     RUN_DIR/checkpoint.json    resumable Solver checkpoint (+ its .npz arrays)
-    RUN_DIR/best_params.npz    parameters with the best validation accuracy
+    RUN_DIR/model.npz          the model with the best validation accuracy (``layerwise.load_model``):
+                               parameters, batchnorm statistics, the mean image to subtract
     RUN_DIR/summary.json       final accuracies and wall time
     RUN_DIR/*.png, report.html plots and a static report page
 
@@ -19,13 +20,13 @@ import dataclasses
 import html
 import json
 import time
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 from ..evaluation import predict_labels
+from ..saving import MODEL_FILE, load_model
 from ..solver import DivergenceError, Solver
 from ..fileio import atomic_write_bytes
 from .config import ConfigError, TrainConfig, config_from_dict
@@ -103,13 +104,6 @@ def _write_json(path: Path, value) -> None:
     atomic_write_bytes(path, (json.dumps(_plain(value), indent=2) + "\n").encode())
 
 
-def _save_params(path: Path, params: dict) -> None:
-    import io
-    buffer = io.BytesIO()
-    np.savez(buffer, **params)
-    atomic_write_bytes(path, buffer.getvalue())
-
-
 def _new_run_dir(config: TrainConfig) -> Path:
     name = config.name or time.strftime(f"{config.dataset}-{config.model}-%Y%m%d-%H%M%S")
     run_dir = Path(config.out_dir) / name
@@ -167,7 +161,8 @@ def _finish(solver, config, data, run_dir: Path) -> Path:
         exc.run_dir = run_dir  # the command line names it in its hint
         raise
     seconds = time.perf_counter() - start
-    _save_params(run_dir / "best_params.npz", solver.model.params)
+    mean = getattr(data, "mean_image", None)
+    solver.model.save(run_dir / MODEL_FILE, preprocessing={} if mean is None else {"mean_image": mean})
     y_pred = predict_labels(solver.model.loss, data["X_val"])
     summary = {"best_val_acc": solver.best_val_acc, "test_acc": solver.test_acc,
                "epochs": solver.epoch, "iterations": solver.iteration, "train_seconds": seconds}
@@ -191,37 +186,13 @@ def evaluate_run(run_dir, split: str = "test") -> float:
     if split not in ("train", "val", "test"):
         raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
     config = _load_config(run_dir)
+    if not (run_dir / MODEL_FILE).is_file():
+        raise FileNotFoundError(f"{run_dir / MODEL_FILE} is missing: the run has not finished "
+                                f"(`layerwise resume {run_dir}` finishes it)")
+    model = load_model(run_dir)
     data = load_dataset(config)
-    model = build_model(config, data["X_train"].shape[1:], data.num_classes)
-    params_path = run_dir / "best_params.npz"
-    if not params_path.is_file():
-        raise FileNotFoundError(f"{params_path} is missing: the run has not finished (try `layerwise resume`)")
-    try:
-        with np.load(params_path, allow_pickle=False) as saved:
-            if set(saved.files) != set(model.params):
-                raise ValueError(f"{params_path} holds {sorted(saved.files)}, the model expects {sorted(model.params)}")
-            for name in saved.files:
-                if saved[name].shape != model.params[name].shape:
-                    raise ValueError(f"{params_path}: {name} has shape {saved[name].shape} but the run's model needs "
-                                     f"{model.params[name].shape}; the file belongs to another run")
-                model.params[name] = saved[name]
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
-        raise ValueError(f"{params_path} is corrupt or truncated ({exc}); `layerwise resume {run_dir}` or train "
-                         "again to rewrite it") from None
-    _restore_running_stats(run_dir, model)
     y_pred = predict_labels(model.loss, data[f"X_{split}"])
     return float(np.mean(y_pred == data[f"y_{split}"]))
-
-
-def _restore_running_stats(run_dir: Path, model) -> None:
-    """The batchnorm running statistics saved with the best parameters (in the checkpoint)."""
-    if not getattr(model, "bn_params", None):
-        return
-    from ..checkpoint import load_checkpoint
-    state = load_checkpoint(run_dir / "checkpoint")
-    best = state.get("best_model_state") or state["model_state"]  # older checkpoints: the last statistics
-    for target, saved in zip(model.bn_params, best.get("bn_params", [])):
-        target.update(saved)  # the mode is set by model.loss (test mode without labels)
 
 
 # --------------------------------------------------------------------------- report

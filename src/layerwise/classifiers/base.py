@@ -2,13 +2,37 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from .._version import __version__
+from ..checkpoint import model_state, save_bundle
 from ..evaluation import predict_labels
 
-__all__ = ["Classifier"]
+__all__ = ["Classifier", "MODEL_CLASSES"]
+
+#: Saved class name (``'fc_net.FullyConnectedNet'``, ...) -> class, filled in as the classes are defined.
+MODEL_CLASSES: dict = {}
 
 
 class Classifier:
-    """Mixin: ``predict(X)``, batched, from the model's test-mode ``loss(X)`` scores."""
+    """Mixin: batched ``predict(X)``, ``save(path)``, a readable ``repr``.
+
+    The constructor call that built a model (its arguments as the user gave
+    them) is recorded, so that a saved model can be rebuilt exactly.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        MODEL_CLASSES[cls.saved_name()] = cls
+
+    @classmethod
+    def saved_name(cls) -> str:
+        return f"{cls.__module__.rsplit('.', 1)[-1]}.{cls.__qualname__}"
+
+    def __new__(cls, *args, **kwargs):
+        self = super().__new__(cls)
+        self._init_args = (args, kwargs)
+        return self
 
     def _set_mode(self, mode):
         """Write ``'train'`` or ``'test'`` into the state dicts the layers read (batchnorm, dropout)."""
@@ -20,3 +44,34 @@ class Classifier:
     def predict(self, X, batch_size=500):
         """Predicted labels ``(N,)`` of ``X: (N, ...)``, ``batch_size`` examples at a time (bounded memory)."""
         return predict_labels(self.loss, X, batch_size)
+
+    def save(self, path, preprocessing=None):
+        """Write the model to ``path``: one pickle-free, checksummed ``.npz`` that
+        :func:`layerwise.load_model` turns back into the same model (architecture, hyperparameters,
+        parameters, batchnorm statistics).  ``preprocessing`` (a dict of arrays or numbers, e.g.
+        ``{'mean_image': ...}``) is what inputs need before ``predict``; it is kept with the model."""
+        args, kwargs = self._init_args
+        state = {"class": self.saved_name(), "args": _plain(list(args)),
+                 "kwargs": {k: _plain(v) for k, v in kwargs.items()}, "params": dict(self.params),
+                 "model_state": model_state(self), "preprocessing": dict(preprocessing or {}),
+                 "layerwise_version": __version__}
+        return save_bundle(path, state)
+
+    def __repr__(self):
+        args, kwargs = self._init_args
+        shown = [repr(a) for a in args] + [f"{k}={_shown(v)}" for k, v in kwargs.items()]
+        count = sum(int(np.size(v)) for v in self.params.values())
+        return f"{type(self).__name__}({', '.join(shown)})  # {count:,} parameters"
+
+
+def _plain(value):
+    """A constructor argument as a file value: dtypes by name, tuples as lists."""
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (type, np.dtype)):
+        return {"dtype": np.dtype(value).name}
+    return value
+
+
+def _shown(value):
+    return f"np.{np.dtype(value).name}" if isinstance(value, (type, np.dtype)) else repr(value)

@@ -1,0 +1,57 @@
+"""Trained models as files a user keeps: ``model.save(path)`` and :func:`load_model`.
+
+A saved model is one pickle-free, checksummed ``.npz`` (see
+:func:`layerwise.checkpoint.save_bundle`) holding the class and the constructor
+call that built the model, its parameters, its state dicts (batchnorm running
+statistics, dropout settings) and the preprocessing it was trained with (the
+mean image the data had subtracted, ...).  ``load_model`` rebuilds the same
+model: identical predictions, no code run from the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from . import classifiers  # noqa: F401  (defines, and so registers, every model class)
+from .checkpoint import CheckpointError, load_bundle, load_params, restore_model_state
+from .classifiers.base import MODEL_CLASSES
+
+__all__ = ["load_model", "MODEL_FILE"]
+
+#: The model file's name inside a run directory.
+MODEL_FILE = "model.npz"
+
+
+def _restored(value):
+    if isinstance(value, dict) and set(value) == {"dtype"}:
+        return np.dtype(value["dtype"]).type
+    if isinstance(value, list):
+        return [_restored(v) for v in value]
+    return value
+
+
+def load_model(path):
+    """The model saved at ``path`` (a file written by ``model.save``, or a run directory holding ``model.npz``).
+
+    Its ``preprocessing`` attribute holds what was saved with it.  NumPy's
+    global generator is left as it was (rebuilding the model draws initial weights).
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / MODEL_FILE
+    state = load_bundle(path)
+    cls = MODEL_CLASSES.get(state.get("class"))
+    if cls is None:
+        raise CheckpointError(f"{path} holds a model of class {state.get('class')!r}; this version of layerwise "
+                              f"loads {', '.join(sorted(MODEL_CLASSES))}")
+    rng_state = np.random.get_state()
+    try:
+        model = cls(*_restored(state["args"]), **{k: _restored(v) for k, v in state["kwargs"].items()})
+    finally:
+        np.random.set_state(rng_state)
+    load_params(model, state["params"], str(path))
+    restore_model_state(model, state["model_state"], str(path))
+    model.preprocessing = state["preprocessing"]
+    return model
