@@ -1,13 +1,12 @@
-"""The embedded digits data set: offline, seeded, split without overlap, CIFAR-like shapes."""
+"""The embedded digits data set: offline, verified, seeded, split without overlap, CIFAR-like shapes."""
 
 import sys
 
 import numpy as np
 import pytest
 
-from layerwise.data import DIGITS_CLASSES, load_digits_data
-
-datasets = pytest.importorskip("sklearn.datasets")
+from layerwise.data import DIGITS_CLASSES, DataFileError, load_digits_data
+from layerwise.data import digits as digits_module
 
 
 def test_shapes_types_and_scaling():
@@ -26,7 +25,7 @@ def test_shapes_types_and_scaling():
 
 
 def test_splits_partition_the_data_set_and_keep_labels():
-    ref = datasets.load_digits()
+    ref = pytest.importorskip("sklearn.datasets").load_digits()
     data = load_digits_data(num_validation=100, num_test=200, seed=3, subtract_mean=False, dtype=np.float64)
     X = np.concatenate([data["X_train"], data["X_val"], data["X_test"]]).reshape(-1, 64) * 16
     y = np.concatenate([data["y_train"], data["y_val"], data["y_test"]])
@@ -53,7 +52,15 @@ def test_bad_arguments():
         load_digits_data(dtype=np.int64)
 
 
-def test_missing_scikit_learn_is_explained(monkeypatch):
+def test_no_scikit_learn_needed(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sklearn", None)
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
-    with pytest.raises(ImportError, match="pip install scikit-learn"):
+    assert load_digits_data()["X_train"].shape == (1197, 1, 8, 8)
+
+
+def test_a_damaged_data_file_is_refused(tmp_path, monkeypatch):
+    damaged = tmp_path / "digits.npz"
+    damaged.write_bytes(digits_module._FILE.read_bytes()[:-10] + b"0123456789")
+    monkeypatch.setattr(digits_module, "_FILE", damaged)
+    with pytest.raises(DataFileError, match="is damaged .*reinstall layerwise"):
         load_digits_data()

@@ -9,7 +9,6 @@ SPLITS = ["X_train", "y_train", "X_val", "y_val", "X_test", "y_test"]
 
 
 def test_digits_by_name():
-    pytest.importorskip("sklearn")
     data = load_splits("digits", num_training=100, seed=3)
     assert isinstance(data, DataSplits) and list(data) == SPLITS
     assert data["X_train"].shape == (100, 1, 8, 8) and data["X_val"].shape == (300, 1, 8, 8)
@@ -42,7 +41,6 @@ def test_unknown_dataset(bad, message):
 
 @pytest.mark.parametrize("num_training", [0, -5, 1.5, True, 10_000])
 def test_bad_num_training(num_training):
-    pytest.importorskip("sklearn")
     with pytest.raises(ValueError, match=r"num_training must be an integer in \[1, 1197\] or None, got"):
         load_splits("digits", num_training=num_training)
 

@@ -14,7 +14,6 @@ CLASSIC = ("optimizers", "batchnorm_init", "dropout", "init_depth", "overfit", "
 def _run(module, tmp_path, *extra):
     """Run ``module.main`` quickly on digits; returns (exit code, results.json, printed text)."""
     pytest.importorskip("matplotlib")
-    pytest.importorskip("sklearn")
     code = module.main(["--quick", "--out", str(tmp_path), *extra])
     return code, json.loads((tmp_path / "results.json").read_text())
 
