@@ -199,3 +199,15 @@ def test_a_loss_that_explodes_fails_the_run_but_keeps_the_last_good_state(tmp_pa
     summary = json.loads((tmp_path / "hot" / "summary.json").read_text())
     assert "over 100x its first value" in summary["diverged"]
     assert main(["evaluate", str(tmp_path / "hot")]) == 0      # the best parameters before it, still usable
+
+
+def test_evaluate_prints_per_class_accuracy_and_draws_the_confusion_matrix(tmp_path, capsys):
+    run = _train(tmp_path)
+    capsys.readouterr()
+    assert main(["evaluate", str(run), "--split", "test"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    per_class = {line.split()[0]: float(line.split()[1]) for line in lines[:10]}
+    assert list(per_class) == [str(d) for d in range(10)] and all(0 <= a <= 1 for a in per_class.values())
+    assert (run / "confusion_test.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    overall = float(lines[-1].split()[-1])
+    assert min(per_class.values()) <= overall <= max(per_class.values())

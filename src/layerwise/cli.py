@@ -54,9 +54,21 @@ def _cmd_resume(args) -> int:
 
 
 def _cmd_evaluate(args) -> int:
+    from pathlib import Path
+
     from .app.runs import evaluate_run
-    accuracy = evaluate_run(args.run_dir, args.split)
-    print(f"{args.split} accuracy: {accuracy:.4f}")
+    png = Path(args.run_dir) / f"confusion_{args.split}.png"
+    try:
+        import matplotlib  # noqa: F401  (the picture is optional)
+    except ImportError:
+        png = None
+    result = evaluate_run(args.run_dir, args.split, confusion_png=png)
+    width = max(len(name) for name in result["per_class"])
+    for name, accuracy in result["per_class"].items():
+        print(f"  {name:{width}s}  {accuracy:.4f}")
+    if png is not None:
+        print(f"confusion matrix: {png}")
+    print(f"{args.split} accuracy: {result['accuracy']:.4f}")
     return 0
 
 

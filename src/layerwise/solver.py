@@ -153,6 +153,12 @@ class Solver:
         self._epochs_without_improvement = 0
         self._order = None  # this epoch's permutation when shuffle=True
 
+    def __repr__(self):
+        rule = getattr(self.update_rule, "__name__", type(self.update_rule).__name__)
+        return (f"Solver({type(self.model).__name__}, {self.X_train.shape[0]} training examples, update_rule={rule}, "
+                f"learning_rate={self.learning_rate}, batch_size={self.batch_size}, num_epochs={self.num_epochs}; "
+                f"iteration {self.iteration} of {self.num_iterations}, best_val_acc={self.best_val_acc:.4f})")
+
     @property
     def learning_rate(self):
         """The optimizer's current (base) learning rate."""

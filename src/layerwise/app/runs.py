@@ -180,8 +180,14 @@ def _finish(solver, config, data, run_dir: Path) -> Path:
 
 
 
-def evaluate_run(run_dir, split: str = "test") -> float:
-    """Accuracy of a run's best parameters on ``split`` ('train', 'val' or 'test')."""
+def evaluate_run(run_dir, split: str = "test", confusion_png=None) -> dict:
+    """The run's best model on ``split`` ('train', 'val' or 'test').
+
+    Returns ``{'accuracy', 'per_class': {class name: accuracy}, 'confusion': (C, C) counts}``;
+    with ``confusion_png`` the confusion matrix is also drawn there.
+    """
+    from ..vis import confusion_matrix
+
     run_dir = Path(run_dir)
     if split not in ("train", "val", "test"):
         raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
@@ -191,8 +197,13 @@ def evaluate_run(run_dir, split: str = "test") -> float:
                                 f"(`layerwise resume {run_dir}` finishes it)")
     model = load_model(run_dir)
     data = load_dataset(config)
-    y_pred = predict_labels(model.loss, data[f"X_{split}"])
-    return float(np.mean(y_pred == data[f"y_{split}"]))
+    y, y_pred = data[f"y_{split}"], predict_labels(model.loss, data[f"X_{split}"])
+    counts = confusion_matrix(y, y_pred, data.num_classes)
+    per_class = {name: float(counts[c, c] / max(counts[c].sum(), 1)) for c, name in enumerate(data.class_names)}
+    if confusion_png is not None:
+        from ..vis import plot_confusion_matrix
+        plot_confusion_matrix(y, y_pred, data.class_names, confusion_png, title=f"Confusion matrix ({split} split)")
+    return {"accuracy": float(np.mean(y_pred == y)), "per_class": per_class, "confusion": counts}
 
 
 # --------------------------------------------------------------------------- report
