@@ -211,3 +211,27 @@ def test_evaluate_prints_per_class_accuracy_and_draws_the_confusion_matrix(tmp_p
     assert (run / "confusion_test.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     overall = float(lines[-1].split()[-1])
     assert min(per_class.values()) <= overall <= max(per_class.values())
+
+
+def test_predict_classifies_image_files_and_arrays_like_the_model(tmp_path, capsys):
+    from PIL import Image
+
+    from layerwise.data import load_digits_data
+
+    run = _train(tmp_path)
+    capsys.readouterr()
+    data = load_digits_data(seed=0)                              # the run's data: digits, seed 0
+    pixels = np.rint((data["X_test"][:4] + data.mean_image) * 255).astype(np.uint8)  # back to 8-bit images
+    Image.fromarray(pixels[0, 0]).save(tmp_path / "digit.png")
+    np.save(tmp_path / "batch.npy", pixels[1:4, 0])                # (3, 8, 8): grey, no channel axis
+    assert main(["predict", str(run), str(tmp_path / "digit.png"), str(tmp_path / "batch.npy"), "--top", "2"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["digit.png", "batch.npy[0]", "batch.npy[1]", "batch.npy[2]"]
+    model = layerwise.load_model(run)
+    expected = model.predict(pixels.astype(np.float32) / 255 - data.mean_image)
+    for line, label in zip(lines, expected):
+        first, second = line.split(": ")[1].split(", ")
+        assert first.split()[0] == str(label) and 1 >= float(first.split()[1]) >= float(second.split()[1]) >= 0
+    np.save(tmp_path / "wrong.npy", np.zeros((2, 28, 28)))
+    assert main(["predict", str(run), str(tmp_path / "wrong.npy")]) == 2
+    assert "expected images of 1x8x8" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
     layerwise train [--config FILE] [--dataset D] [--model M] [--set key=value ...]
     layerwise evaluate RUN_DIR [--split test]
+    layerwise predict RUN_DIR FILE... [--top 3]
     layerwise resume RUN_DIR
     layerwise gradcheck
     layerwise sweep --config SWEEP_FILE [--workers N] [--trials N]
@@ -72,6 +73,13 @@ def _cmd_evaluate(args) -> int:
     return 0
 
 
+def _cmd_predict(args) -> int:
+    from .app.predict import predict_files
+    for name, top in predict_files(args.run_dir, args.files, top=args.top):
+        print(f"{name}: " + ", ".join(f"{label} {p:.3f}" for label, p in top))
+    return 0
+
+
 def _cmd_gradcheck(args) -> int:
     from .app.gradcheck import print_gradcheck_table
     return print_gradcheck_table()
@@ -114,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("run_dir")
     evaluate.add_argument("--split", default="test", choices=("train", "val", "test"))
     evaluate.set_defaults(func=_cmd_evaluate)
+
+    predict = sub.add_parser("predict", help="classify images (PNG/JPEG) or .npy/.npz batches with a run's model")
+    predict.add_argument("run_dir")
+    predict.add_argument("files", nargs="+", metavar="FILE")
+    predict.add_argument("--top", type=int, default=3, help="how many classes to print per image (default 3)")
+    predict.set_defaults(func=_cmd_predict)
 
     resume = sub.add_parser("resume", help="continue an interrupted run from its checkpoint")
     resume.add_argument("run_dir")

@@ -161,8 +161,7 @@ def _finish(solver, config, data, run_dir: Path) -> Path:
         exc.run_dir = run_dir  # the command line names it in its hint
         raise
     seconds = time.perf_counter() - start
-    mean = getattr(data, "mean_image", None)
-    solver.model.save(run_dir / MODEL_FILE, preprocessing={} if mean is None else {"mean_image": mean})
+    solver.model.save(run_dir / MODEL_FILE, preprocessing=data.preprocessing())
     y_pred = predict_labels(solver.model.loss, data["X_val"])
     summary = {"best_val_acc": solver.best_val_acc, "test_acc": solver.test_acc,
                "epochs": solver.epoch, "iterations": solver.iteration, "train_seconds": seconds}

@@ -68,6 +68,7 @@ def load_digits_data(num_validation=300, num_test=300, seed=0, dtype=np.float32,
     data = DataSplits(
         {"X_train": X[tr], "y_train": y[tr], "X_val": X[va], "y_val": y[va], "X_test": X[te], "y_test": y[te]},
         class_names=DIGITS_CLASSES, mean_image=mean,
+        pixel_scale=1 / 255,  # the data are 4-bit values / 16: an 8-bit image maps to the same [0, 1]
     )
     if subtract_mean:
         for key in ("X_train", "X_val", "X_test"):

@@ -36,7 +36,9 @@ def load_splits(dataset: str, root=None, num_training=None, seed: int = 0) -> Da
     else:
         c = CIFAR100_data(root)
         data = DataSplits({f"{x}_{split}": c[f"{key}_{split}"] for split in ("train", "val", "test")
-                           for x, key in (("X", "data"), ("y", "labels"))}, class_names=c["label_names"])
+                           for x, key in (("X", "data"), ("y", "labels"))}, class_names=c["label_names"],
+                          mean_image=c["mean_image"].transpose(0, 3, 1, 2)[0], pixel_scale=1 / 255,
+                          pixel_std=c["std_image"].transpose(0, 3, 1, 2)[0])
         for split in ("X_train", "X_val", "X_test"):          # (N, H, W, C) -> (N, C, H, W)
             data[split] = np.ascontiguousarray(data[split].transpose(0, 3, 1, 2))
     n = integer(num_training, "num_training", 1, len(data["y_train"]), none_ok=True) or len(data["y_train"])

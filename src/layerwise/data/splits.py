@@ -16,22 +16,38 @@ class DataSplits(dict):
     than a split lives beside the dict:
 
     - ``class_names``: tuple of the class names, index = label;
-    - ``mean_image``: the mean training image that was subtracted, or ``None``.
+    - ``mean_image``: the mean training image that was subtracted, or ``None``;
+    - ``pixel_scale``, ``pixel_std``: how 8-bit pixel values ``p`` (0..255) became
+      the data: ``x = (p * pixel_scale - mean_image) / pixel_std`` (``pixel_std``
+      None: no division), so a model can be fed new images the same way.
 
     ``copy()`` keeps the metadata; a plain ``dict(data)`` drops it.
     """
 
-    def __init__(self, arrays=(), *, class_names=(), mean_image=None):
+    def __init__(self, arrays=(), *, class_names=(), mean_image=None, pixel_scale=1.0, pixel_std=None):
         super().__init__(arrays)
         self.class_names = tuple(class_names)
         self.mean_image = mean_image
+        self.pixel_scale, self.pixel_std = pixel_scale, pixel_std
 
     @property
     def num_classes(self) -> int:
         return len(self.class_names)
 
+    def preprocessing(self) -> dict:
+        """What a saved model needs to turn 8-bit pixels into its inputs (see the class docstring)."""
+        out = {"pixel_scale": float(self.pixel_scale), "class_names": list(self.class_names)}
+        if "X_train" in self:
+            out["image_shape"] = [int(n) for n in self["X_train"].shape[1:]]
+        if self.mean_image is not None:
+            out["mean_image"] = self.mean_image
+        if self.pixel_std is not None:
+            out["pixel_std"] = self.pixel_std
+        return out
+
     def copy(self) -> "DataSplits":
-        return DataSplits(self, class_names=self.class_names, mean_image=self.mean_image)
+        return DataSplits(self, class_names=self.class_names, mean_image=self.mean_image,
+                          pixel_scale=self.pixel_scale, pixel_std=self.pixel_std)
 
     def __repr__(self) -> str:
         shapes = ", ".join(f"{k}: {getattr(v, 'shape', '?')}" for k, v in self.items())
