@@ -82,7 +82,7 @@ def test_config_types_and_files(tmp_path):
     assert parse_value("1e-3") == 1e-3 and parse_value("[1, 2]") == [1, 2] and parse_value("none") is None
     config = apply_overrides(TrainConfig(), ["num_epochs=4", "weight_scale=0.01", "normalization=null"])
     assert config.num_epochs == 4 and config.weight_scale == 0.01 and config.normalization is None
-    with pytest.raises(ConfigError, match="'num_epochs' expects int; got 'many'"):
+    with pytest.raises(ConfigError, match="'num_epochs' expects int or null; got 'many'"):
         apply_overrides(TrainConfig(), ["num_epochs=many"])
     with pytest.raises(ConfigError, match="dataset must be one of"):
         apply_overrides(TrainConfig(), ["dataset=mnist"])

@@ -99,6 +99,21 @@ def _cmd_experiment(args) -> int:
     return int(module.main(args.rest) or 0)
 
 
+def _config_keys() -> str:
+    """The table of config keys (default and meaning) that ``train --help`` ends with."""
+    import dataclasses
+
+    from .app.config import TrainConfig
+
+    defaults = TrainConfig()
+    rows = [(f.name, repr(getattr(defaults, f.name)), f.metadata["help"]) for f in dataclasses.fields(TrainConfig)
+            if f.metadata.get("help")]
+    width = max(len(name) + len(default) for name, default, _ in rows) + 3
+    lines = [f"  {name}={default}".ljust(width + 2) + f"  {meaning}" for name, default, meaning in rows]
+    return "config keys (--set KEY=VALUE, or a YAML / TOML / JSON file of them), with their defaults:\n" + \
+        "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="layerwise", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -106,7 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     sub = parser.add_subparsers(dest="command")
 
-    train = sub.add_parser("train", help="train a model and write a run directory")
+    train = sub.add_parser("train", help="train a model and write a run directory", epilog=_config_keys(),
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     train.add_argument("--config", help="YAML, TOML or JSON file of TrainConfig keys")
     train.add_argument("--dataset", choices=DATASETS)
     train.add_argument("--model", choices=MODELS)

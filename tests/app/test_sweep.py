@@ -127,7 +127,7 @@ def test_grid_values():
     ({"trials": 2, "search": {"reg": {"type": "uniform", "low": 0, "high": 1, "steps": 3}}},
      r"unknown option\(s\) 'steps' for type uniform"),
     ({"trials": 2, "search": {"num_epochs": {"type": "uniform", "low": 1, "high": 5}}},
-     r"search: num_epochs: config key 'num_epochs' expects int; got 1.0"),
+     r"search: num_epochs: config key 'num_epochs' expects int or null; got 1.0"),
     ({"trials": 2, "search": {"batch_size": {"type": "int", "low": 0, "high": 5}}},
      r"search: batch_size: batch_size must be an integer >= 1, got 0"),
     ({"trials": 2, "search": {"batch_size": {"type": "int", "low": 8, "high": 64, "step": 0}}},

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..checks import integer
 from ..data.load import DATASETS
+from ..optim import SCHEDULES
 
 __all__ = ["TrainConfig", "ConfigError", "load_config", "apply_overrides", "config_from_dict", "parse_value"]
 
@@ -27,30 +28,47 @@ class ConfigError(ValueError):
     """A configuration file or override is invalid."""
 
 
+def _key(default, help_text, **kwargs):
+    """A config field with its one-line meaning (shown by ``layerwise train --help``)."""
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata={"help": help_text}, **kwargs)
+    return field(default=default, metadata={"help": help_text}, **kwargs)
+
+
 @dataclass
 class TrainConfig:
     """Everything that defines a training run; recorded in the run directory so it can be rerun exactly."""
 
-    dataset: str = "digits"
-    model: str = "fc"
-    hidden_dims: list = field(default_factory=lambda: [128, 64])
-    normalization: typing.Optional[str] = "batchnorm"
-    dropout_keep_ratio: float = 1.0
-    weight_scale: typing.Union[float, str] = "he"
-    reg: float = 1e-4
-    blocks: list = field(default_factory=lambda: [32, "pool", 64, "pool"])
-    update_rule: str = "adam"
-    learning_rate: float = 1e-3
-    lr_decay: float = 0.95
-    batch_size: int = 64
-    num_epochs: int = 15
-    augment: bool = False
-    patience: typing.Optional[int] = None
-    num_training: typing.Optional[int] = None
-    seed: int = 0
-    data_root: typing.Optional[str] = None
-    out_dir: str = "runs"
-    name: typing.Optional[str] = None
+    dataset: str = _key("digits", "digits (embedded, offline), cifar10 or cifar100 (from data_root)")
+    model: str = _key("fc", "fc (FullyConnectedNet), two_layer, cnn (ConvNet) or three_layer_cnn")
+    hidden_dims: list = _key([128, 64], "hidden layer sizes (two_layer, three_layer_cnn: one size)")
+    normalization: typing.Optional[str] = _key("batchnorm", "batchnorm, layernorm (fc) or null (fc, cnn)")
+    dropout_keep_ratio: typing.Optional[float] = _key(1.0, "probability of keeping a hidden unit, 1: off (fc, cnn)")
+    weight_scale: typing.Union[float, str] = _key("he", "std of the initial weights, or he / xavier")
+    reg: float = _key(1e-4, "L2 strength: 0.5 * reg * sum(W**2) over the weights")
+    blocks: typing.Optional[list] = _key([32, "pool", 64, "pool"],
+                                         "conv filters and 'pool' in order (cnn; three_layer_cnn: [F, 'pool'])")
+    update_rule: str = _key("adam", "sgd, sgd_momentum, sgd_nesterov_momentum, adagrad, rmsprop, adam or adamw")
+    learning_rate: float = _key(1e-3, "the (base) learning rate")
+    lr_decay: typing.Optional[float] = _key(0.95, "learning rate x lr_decay after every epoch (not with lr_schedule)")
+    lr_schedule: typing.Optional[str] = _key(None, "step, step_iterations, cosine or warmup (replaces lr_decay)")
+    batch_size: int = _key(64, "examples per minibatch")
+    num_epochs: typing.Optional[int] = _key(15, "epochs to train (not with num_iterations)")
+    num_iterations: typing.Optional[int] = _key(None, "iterations to train, instead of num_epochs")
+    augment: bool = _key(False, "random crops and flips of the training batches")
+    patience: typing.Optional[int] = _key(None, "stop after this many epochs without a better validation accuracy")
+    num_training: typing.Optional[int] = _key(None, "use only the first N training images")
+    seed: int = _key(0, "seed of the weights, minibatches and augmentation")
+    data_root: typing.Optional[str] = _key(None, "data folder (default $LAYERWISE_DATA); recorded resolved")
+    out_dir: str = _key("runs", "parent folder of the run directories")
+    name: typing.Optional[str] = _key(None, "run directory name (default dataset-model-timestamp)")
+    #: The keys given explicitly (config file, --set), as opposed to defaults; not a setting.
+    given: frozenset = field(default=frozenset(), repr=False, compare=False, metadata={"help": None})
+
+    def to_dict(self) -> dict:
+        """The settings as they train (see :meth:`resolved`), as written to ``config.json``."""
+        resolved = self.resolved()
+        return {f.name: getattr(resolved, f.name) for f in dataclasses.fields(self) if f.name != "given"}
 
     def validate(self) -> "TrainConfig":
         """Refuse, before any folder is made, what would train something else than the config says."""
@@ -58,20 +76,34 @@ class TrainConfig:
             raise ConfigError(f"dataset must be one of {', '.join(DATASETS)}; got {self.dataset!r}")
         if self.model not in MODELS:
             raise ConfigError(f"model must be one of {', '.join(MODELS)}; got {self.model!r}")
-        for key, low, none_ok in (("batch_size", 1, False), ("num_epochs", 1, False), ("num_training", 1, True),
-                                  ("patience", 1, True), ("seed", 0, False)):
+        for key, models in USED_BY.items():
+            if key in self.given and getattr(self, key) is not None and self.model not in models:
+                raise ConfigError(f"{key} does not apply to model {self.model!r} (it is used by "
+                                  f"{', '.join(models)}); remove it or choose one of those models")
+        for key, low, none_ok in (("batch_size", 1, False), ("num_epochs", 1, True), ("num_iterations", 1, True),
+                                  ("num_training", 1, True), ("patience", 1, True), ("seed", 0, False)):
             _checked(integer, getattr(self, key), key, low, none_ok=none_ok)
-        if not self.hidden_dims and self.model in ("fc", "two_layer"):
+        if not self.hidden_dims and self.model in ("fc", "two_layer", "three_layer_cnn"):
             raise ConfigError(f"hidden_dims must list at least one layer size for model {self.model!r}; got []")
+        if self.model in ("two_layer", "three_layer_cnn") and "hidden_dims" in self.given \
+                and len(self.hidden_dims) != 1:
+            raise ConfigError(f"model {self.model!r} has one hidden layer: hidden_dims takes one size, "
+                              f"got {self.hidden_dims}")
         for size in self.hidden_dims:
             _checked(integer, size, "every entry of hidden_dims", 1)
-        for key in ("learning_rate", "lr_decay"):
+        if {"num_epochs", "num_iterations"} <= self.given and None not in (self.num_epochs, self.num_iterations):
+            raise ConfigError("give num_epochs or num_iterations, not both")
+        if {"lr_decay", "lr_schedule"} <= self.given and self.lr_schedule is not None and self.lr_decay not in (None, 1):
+            raise ConfigError("give lr_decay or lr_schedule, not both (a schedule sets the learning rate itself)")
+        if self.lr_schedule is not None and self.lr_schedule not in SCHEDULES:
+            raise ConfigError(f"lr_schedule must be one of {', '.join(SCHEDULES)} or null; got {self.lr_schedule!r}")
+        for key in ("learning_rate",) + (("lr_decay",) if self.lr_decay is not None else ()):
             value = getattr(self, key)
             if not (math.isfinite(value) and value > 0):
                 raise ConfigError(f"{key} must be a positive finite number; got {value!r}")
         if not (math.isfinite(self.reg) and self.reg >= 0):
             raise ConfigError(f"reg must be a non-negative finite number; got {self.reg!r}")
-        if not 0 < self.dropout_keep_ratio <= 1:
+        if self.dropout_keep_ratio is not None and not 0 < self.dropout_keep_ratio <= 1:
             raise ConfigError(f"dropout_keep_ratio (the probability of keeping a unit) must be in (0, 1]; "
                               f"got {self.dropout_keep_ratio!r}")
         if isinstance(self.weight_scale, str):
@@ -82,6 +114,35 @@ class TrainConfig:
         if self.name is not None and (not self.name or Path(self.name).name != self.name or self.name in (".", "..")):
             raise ConfigError(f"name must be a plain folder name inside out_dir (no '/' or '..'); got {self.name!r}")
         return self
+
+    def resolved(self) -> "TrainConfig":
+        """The config as it trains: keys its model does not use set to None, one-layer models' single
+        size, the length of the run and the learning-rate policy in one spelling each.  This is what
+        ``config.json`` and the report record."""
+        values = {key: None for key, models in USED_BY.items() if self.model not in models}
+        if self.model in ("two_layer", "three_layer_cnn"):
+            values["hidden_dims"] = self.hidden_dims[:1]
+        if self.model == "three_layer_cnn" and "blocks" not in self.given:
+            values["blocks"] = [self.blocks[0] if self.blocks else 32, "pool"]
+        if self.num_iterations is not None:
+            values["num_epochs"] = None
+        if self.lr_schedule is not None:
+            values["lr_decay"] = None
+        return dataclasses.replace(self, **values)
+
+
+#: The models each model-specific key applies to (a key given for another model is refused).
+USED_BY = {
+    "normalization": ("fc", "cnn"),
+    "dropout_keep_ratio": ("fc", "cnn"),
+    "blocks": ("cnn", "three_layer_cnn"),
+}
+
+#: Spellings users reach for, and the key that means it.
+ALIASES = {"lr": "learning_rate", "epochs": "num_epochs", "max_epochs": "num_epochs", "iterations": "num_iterations",
+           "dropout": "dropout_keep_ratio", "keep_prob": "dropout_keep_ratio", "wd": "reg", "weight_decay": "reg",
+           "l2": "reg", "bs": "batch_size", "schedule": "lr_schedule", "optimizer": "update_rule",
+           "hidden_dim": "hidden_dims", "hidden_size": "hidden_dims"}
 
 
 def _checked(check, *args, **kwargs):
@@ -115,10 +176,11 @@ def _coerce(key, value):
 
 
 def _check_key(key):
-    if key not in _FIELDS:
-        close = difflib.get_close_matches(key, _FIELDS, n=1)
+    if key not in _FIELDS or key == "given":
+        settings = [k for k in _FIELDS if k != "given"]
+        close = [ALIASES[key]] if key in ALIASES else difflib.get_close_matches(key, settings, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ConfigError(f"unknown config key {key!r}{hint}; known keys: {', '.join(_FIELDS)}")
+        raise ConfigError(f"unknown config key {key!r}{hint}; known keys: {', '.join(settings)}")
 
 
 def config_from_dict(values: dict, base: TrainConfig | None = None) -> TrainConfig:
@@ -127,6 +189,7 @@ def config_from_dict(values: dict, base: TrainConfig | None = None) -> TrainConf
     for key, value in values.items():
         _check_key(key)
         setattr(config, key, _coerce(key, value))
+    config.given = frozenset(config.given | set(values))
     return config.validate()
 
 

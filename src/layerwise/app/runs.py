@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .._version import __version__
+from ..data.paths import resolve_data_root
 from ..evaluation import predict_labels
 from ..saving import MODEL_FILE, load_model
 from ..solver import DivergenceError, Solver
@@ -58,10 +59,9 @@ def build_model(config: TrainConfig, input_shape, num_classes):
         return classifiers.TwoLayerNet(input_dim=int(np.prod(input_shape)), hidden_dim=config.hidden_dims[0],
                                        dtype=np.float32, **common)
     if config.model == "three_layer_cnn":
-        scale = config.weight_scale if not isinstance(config.weight_scale, str) else 1e-3
         return classifiers.ThreeLayerConvNet(input_dim=tuple(input_shape), num_filters=config.blocks[0],
                                              hidden_dim=config.hidden_dims[0], num_classes=num_classes,
-                                             weight_scale=scale, reg=config.reg)
+                                             weight_scale=config.weight_scale, reg=config.reg)
     return classifiers.ConvNet(input_dim=tuple(input_shape), blocks=config.blocks, hidden_dims=config.hidden_dims,
                                normalization=config.normalization, dropout_keep_ratio=config.dropout_keep_ratio,
                                dtype=np.float32, **common)
@@ -74,12 +74,13 @@ DIVERGENCE_FACTOR = 100.0
 def _solver_kwargs(config: TrainConfig, run_dir: Path, verbose: bool) -> dict:
     from ..data import standard_augment
 
+    length = {"num_iterations": config.num_iterations} if config.num_iterations else {"num_epochs": config.num_epochs}
+    policy = {"lr_schedule": config.lr_schedule} if config.lr_schedule else {"lr_decay": config.lr_decay}
     return dict(update_rule=config.update_rule, optim_config={"learning_rate": config.learning_rate},
-                lr_decay=config.lr_decay, batch_size=config.batch_size, num_epochs=config.num_epochs,
-                patience=config.patience, seed=config.seed, verbose=verbose,
+                batch_size=config.batch_size, patience=config.patience, seed=config.seed, verbose=verbose,
                 augment=standard_augment() if config.augment else None,
                 checkpoint_name=str(run_dir / "checkpoint"), on_epoch_end=_metrics_writer(run_dir),
-                divergence_factor=DIVERGENCE_FACTOR)
+                divergence_factor=DIVERGENCE_FACTOR, **length, **policy)
 
 
 def _metrics_writer(run_dir: Path):
@@ -119,10 +120,13 @@ def _new_run_dir(config: TrainConfig) -> Path:
 
 def train_run(config: TrainConfig, verbose: bool = True) -> Path:
     """Train the run ``config`` describes; returns the run directory."""
+    config = config.resolved()
+    if config.dataset != "digits":  # the folder it was read from, so that resume and evaluate need no environment
+        config = dataclasses.replace(config, data_root=str(resolve_data_root(config.data_root).resolve()))
     data = load_dataset(config)
     model = build_model(config, data["X_train"].shape[1:], data.num_classes)
     run_dir = _new_run_dir(config)
-    _write_json(run_dir / "config.json", {"config": dataclasses.asdict(config), "layerwise_version": __version__,
+    _write_json(run_dir / "config.json", {"config": config.to_dict(), "layerwise_version": __version__,
                                           "numpy_version": np.__version__})
     if verbose:
         print(f"run directory: {run_dir}")
@@ -226,7 +230,7 @@ def write_report(run_dir: Path, solver, data, y_pred, config: TrainConfig) -> Pa
         f"<tr><td>{e.get('epoch')}</td><td>{e.get('loss', float('nan')):.4f}</td><td>{e.get('train_acc'):.4f}</td>"
         f"<td>{e.get('val_acc'):.4f}</td><td>{e.get('lr', 0):.2e}</td></tr>" for e in solver.history)
     config_rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>"
-                          for k, v in dataclasses.asdict(config).items())
+                          for k, v in config.to_dict().items() if v is not None)
     figures = "".join(f"<figure><img src='{src}' alt='{html.escape(title)}'><figcaption>{html.escape(title)}"
                       f"</figcaption></figure>" for title, src in images)
     test = "n/a" if solver.test_acc is None else f"{solver.test_acc:.4f}"

@@ -516,7 +516,7 @@ def report(optuna, study, spec: SweepSpec) -> None:
     config = spec.trial_config({k: decode[k](v) for k, v in best.params.items()})
     path = spec.directory / "best_config.json"
     from ..fileio import atomic_write_bytes
-    atomic_write_bytes(path, (json.dumps(dataclasses.asdict(config), indent=2) + "\n").encode())
+    atomic_write_bytes(path, (json.dumps(config.to_dict(), indent=2) + "\n").encode())
     note = "; every finished trial diverged" if best.user_attrs.get("diverged") else ""
     print(f"\nbest: trial {best.number}, {spec.metric} {best.value:.4f} (run {best.user_attrs.get('run_dir')}){note}")
     print("  " + " ".join(f"{k}={_fmt(decode[k](v))}" for k, v in best.params.items()))
