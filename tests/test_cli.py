@@ -235,3 +235,20 @@ def test_predict_classifies_image_files_and_arrays_like_the_model(tmp_path, caps
     np.save(tmp_path / "wrong.npy", np.zeros((2, 28, 28)))
     assert main(["predict", str(run), str(tmp_path / "wrong.npy")]) == 2
     assert "expected images of 1x8x8" in capsys.readouterr().err
+
+
+def test_the_report_is_one_self_contained_page(tmp_path):
+    import base64
+    import re
+
+    run = _train(tmp_path)
+    page = (run / "report.html").read_text()
+    sources = re.findall(r"<img src='([^']*)'", page)
+    assert len(sources) >= 3                                   # curves, confusion matrix, misclassified images
+    for src in sources:                                        # every image is inside the page, and a PNG
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    for text in ("Confusion matrix (test split)", "Accuracy per class (test split)", "parameters", " s;",
+                 "the 8x8 digits shipped with layerwise", "Misclassified test images"):
+        assert text in page, text
+    assert len(re.findall(r"<tr><td>\d</td><td>\d+</td><td>[01]\.\d{4}</td></tr>", page)) == 10  # per class

@@ -9,13 +9,16 @@ names, trains them with the :class:`~layerwise.solver.Solver` and writes::
     RUN_DIR/model.npz          the model with the best validation accuracy (``layerwise.load_model``):
                                parameters, batchnorm statistics, the mean image to subtract
     RUN_DIR/summary.json       final accuracies and wall time
-    RUN_DIR/*.png, report.html plots and a static report page
+    RUN_DIR/report.html        one self-contained page (images embedded): curves, test-split confusion
+                               matrix, per-class accuracy, misclassified images, configuration
+    RUN_DIR/*.png              the same plots as files
 
 Every file is written atomically.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import html
 import json
@@ -27,6 +30,7 @@ import numpy as np
 from .._version import __version__
 from ..data.paths import resolve_data_root
 from ..evaluation import predict_labels
+from ..vis import confusion_matrix
 from ..saving import MODEL_FILE, load_model
 from ..solver import DivergenceError, Solver
 from ..fileio import atomic_write_bytes
@@ -166,14 +170,13 @@ def _finish(solver, config, data, run_dir: Path) -> Path:
         raise
     seconds = time.perf_counter() - start
     solver.model.save(run_dir / MODEL_FILE, preprocessing=data.preprocessing())
-    y_pred = predict_labels(solver.model.loss, data["X_val"])
     summary = {"best_val_acc": solver.best_val_acc, "test_acc": solver.test_acc,
                "epochs": solver.epoch, "iterations": solver.iteration, "train_seconds": seconds}
     _write_json(run_dir / "summary.json", summary)
     if solver.diverged:
         summary["diverged"] = solver.diverged
         _write_json(run_dir / "summary.json", summary)
-    write_report(run_dir, solver, data, y_pred, config)
+    write_report(run_dir, solver, data, config, seconds)
     if solver.diverged:  # everything up to the last good evaluation is saved; the command still failed
         raise DivergenceError(f"{solver.diverged} The run directory {run_dir} holds the best parameters before "
                               "that point (`layerwise evaluate` reads them).")
@@ -189,8 +192,6 @@ def evaluate_run(run_dir, split: str = "test", confusion_png=None) -> dict:
     Returns ``{'accuracy', 'per_class': {class name: accuracy}, 'confusion': (C, C) counts}``;
     with ``confusion_png`` the confusion matrix is also drawn there.
     """
-    from ..vis import confusion_matrix
-
     run_dir = Path(run_dir)
     if split not in ("train", "val", "test"):
         raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
@@ -211,38 +212,62 @@ def evaluate_run(run_dir, split: str = "test", confusion_png=None) -> dict:
 
 # --------------------------------------------------------------------------- report
 
-def write_report(run_dir: Path, solver, data, y_pred, config: TrainConfig) -> Path:
-    """Plots (PNG) and a static ``report.html`` that opens in any browser."""
+def write_report(run_dir: Path, solver, data, config: TrainConfig, seconds: float) -> Path:
+    """One self-contained ``report.html`` (images embedded, so the page survives being copied alone),
+    with its plots also written as PNG files beside it."""
+    split = "test" if data.get("X_test") is not None else "val"
+    X, y = data[f"X_{split}"], data[f"y_{split}"]
+    y_pred = predict_labels(solver.model.loss, X)
+    counts = confusion_matrix(y, y_pred, data.num_classes)
     images = []
     try:
         from .. import vis
-        vis.plot_history(solver, run_dir / "history.png")
-        images.append(("Loss and accuracy", "history.png"))
-        vis.plot_confusion_matrix(data["y_val"], y_pred, data.class_names, run_dir / "confusion.png")
-        images.append(("Confusion matrix (validation)", "confusion.png"))
+        images.append(("Loss and accuracy", vis.plot_history(solver, run_dir / "history.png")))
+        images.append((f"Confusion matrix ({split} split)",
+                       vis.plot_confusion_matrix(y, y_pred, data.class_names, run_dir / "confusion.png",
+                                                 title=f"Confusion matrix ({split} split)")))
+        shown = X[:400] + (data.mean_image if data.mean_image is not None else 0)
+        images.append((f"Misclassified {split} images by predicted class (caption: true class)",
+                       vis.plot_misclassified(shown, y[:400], y_pred[:400], data.class_names,
+                                              run_dir / "misclassified.png", per_class=6)))
         first = solver.model.params.get("W1")
         if first is not None and (first.ndim == 4 or (first.ndim == 2 and first.shape[0] == 3 * 32 * 32)):
-            vis.plot_first_layer_weights(first, run_dir / "weights.png")
-            images.append(("First-layer weights", "weights.png"))
+            images.append(("First-layer weights", vis.plot_first_layer_weights(first, run_dir / "weights.png")))
     except ImportError as exc:       # matplotlib is optional: the report still lists the numbers
         print(f"plots skipped: {exc}")
+    esc = html.escape
+    figures = "".join(f"<figure><img src='data:image/png;base64,{base64.b64encode(Path(p).read_bytes()).decode()}' "
+                      f"alt='{esc(title)}'><figcaption>{esc(title)}</figcaption></figure>" for title, p in images)
     rows = "".join(
         f"<tr><td>{e.get('epoch')}</td><td>{e.get('loss', float('nan')):.4f}</td><td>{e.get('train_acc'):.4f}</td>"
-        f"<td>{e.get('val_acc'):.4f}</td><td>{e.get('lr', 0):.2e}</td></tr>" for e in solver.history)
-    config_rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>"
+        f"<td>{e.get('val_acc'):.4f}</td><td>{e.get('lr') or 0:.2e}</td><td>{e.get('seconds', 0):.1f}</td></tr>"
+        for e in solver.history)
+    per_class = "".join(f"<tr><td>{esc(name)}</td><td>{counts[c].sum()}</td>"
+                        f"<td>{counts[c, c] / max(counts[c].sum(), 1):.4f}</td></tr>"
+                        for c, name in enumerate(data.class_names))
+    config_rows = "".join(f"<tr><td>{esc(k)}</td><td>{esc(str(v))}</td></tr>"
                           for k, v in config.to_dict().items() if v is not None)
-    figures = "".join(f"<figure><img src='{src}' alt='{html.escape(title)}'><figcaption>{html.escape(title)}"
-                      f"</figcaption></figure>" for title, src in images)
+    source = "the 8x8 digits shipped with layerwise" if config.dataset == "digits" else \
+        f"{config.dataset} from {config.data_root}"
+    parameters = sum(int(np.size(v)) for v in solver.model.params.values())
     test = "n/a" if solver.test_acc is None else f"{solver.test_acc:.4f}"
+    note = f"<p class='warn'>Training stopped early: {esc(solver.diverged)}</p>" if solver.diverged else ""
     page = f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>layerwise run {html.escape(run_dir.name)}</title>
-<style>body{{font-family:sans-serif;max-width:960px;margin:2em auto}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}img{{max-width:100%}}</style></head><body>
-<h1>Run {html.escape(run_dir.name)}</h1>
-<p>{html.escape(config.model)} on {html.escape(config.dataset)}: best validation accuracy
-<b>{solver.best_val_acc:.4f}</b>, test accuracy <b>{test}</b>, layerwise {__version__}.</p>
+<html><head><meta charset="utf-8"><title>layerwise run {esc(run_dir.name)}</title>
+<style>body{{font-family:sans-serif;max-width:980px;margin:2em auto}}table{{border-collapse:collapse;margin:1em 0}}
+td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}img{{max-width:100%}}.warn{{color:#a00}}</style>
+</head><body>
+<h1>Run {esc(run_dir.name)}</h1>
+<p>{esc(type(solver.model).__name__)} ({parameters:,} parameters) on {esc(source)}
+({len(data["y_train"]):,} training, {len(data["y_val"]):,} validation, {len(y) if split == "test" else 0:,} test
+images): best validation accuracy <b>{solver.best_val_acc:.4f}</b>, test accuracy <b>{test}</b>.
+Trained for {solver.epoch} epochs ({solver.iteration:,} iterations) in {seconds:.1f} s;
+written {time.strftime("%Y-%m-%d %H:%M:%S")} by layerwise {__version__}.</p>{note}
 {figures}
-<h2>Epochs</h2><table><tr><th>epoch</th><th>loss</th><th>train acc</th><th>val acc</th><th>lr</th></tr>{rows}</table>
+<h2>Accuracy per class ({split} split)</h2>
+<table><tr><th>class</th><th>images</th><th>accuracy</th></tr>{per_class}</table>
+<h2>Epochs</h2>
+<table><tr><th>epoch</th><th>loss</th><th>train acc</th><th>val acc</th><th>lr</th><th>seconds</th></tr>{rows}</table>
 <h2>Configuration</h2><table>{config_rows}</table>
 </body></html>
 """
