@@ -64,6 +64,7 @@ def test_resume_continues_to_the_same_result(tmp_path):
     config = json.loads(config_path.read_text())
     config["config"]["num_epochs"] = 3              # as if the 3-epoch run had stopped after epoch 1
     config_path.write_text(json.dumps(config))
+    (partial / "run" / "summary.json").unlink()
     checkpoint = json.loads((partial / "run" / "checkpoint.json").read_text())
     assert checkpoint  # written by the first epoch
     assert main(["resume", str(partial / "run"), "--quiet"]) == 0
@@ -117,6 +118,7 @@ def test_resume_of_a_copied_run_writes_only_into_the_copy(tmp_path, monkeypatch)
     config = json.loads(config_path.read_text())
     config["config"]["num_epochs"] = 3              # as if the 3-epoch run had stopped after epoch 1
     config_path.write_text(json.dumps(config))
+    (original / "run" / "summary.json").unlink()
     copy = tmp_path / "C"
     shutil.copytree(original / "run", copy)
     before = {p.name: p.read_bytes() for p in (original / "run").iterdir()}
@@ -252,3 +254,25 @@ def test_the_report_is_one_self_contained_page(tmp_path):
                  "the 8x8 digits shipped with layerwise", "Misclassified test images"):
         assert text in page, text
     assert len(re.findall(r"<tr><td>\d</td><td>\d+</td><td>[01]\.\d{4}</td></tr>", page)) == 10  # per class
+
+
+def test_resume_says_where_it_resumes_and_leaves_a_finished_run_alone(tmp_path, capsys):
+    run = _train(tmp_path)
+    summary = (run / "summary.json").read_bytes()
+    capsys.readouterr()
+    assert main(["resume", str(run), "--quiet"]) == 0
+    assert f"{run} has finished" in capsys.readouterr().out and (run / "summary.json").read_bytes() == summary
+
+    (run / "summary.json").unlink()                   # as if stopped after its last checkpoint
+    config = json.loads((run / "config.json").read_text())
+    config["config"]["num_epochs"] = 5                # ... of a longer run
+    (run / "config.json").write_text(json.dumps(config))
+    assert main(["resume", str(run), "--quiet"]) == 0
+    assert f"resuming {run} at epoch 3 of 5" in capsys.readouterr().out
+
+    for path in run.glob("checkpoint*"):              # killed before its first checkpoint
+        path.unlink()
+    (run / "summary.json").unlink()
+    assert main(["resume", str(run), "--quiet"]) == 0
+    assert "stopped before its first checkpoint: training it from the start" in capsys.readouterr().out
+    assert json.loads((run / "summary.json").read_text())["epochs"] == 5

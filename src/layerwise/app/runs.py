@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from .._version import __version__
+from ..checkpoint import checkpoint_path
 from ..data.paths import resolve_data_root
 from ..evaluation import predict_labels
 from ..vis import confusion_matrix
@@ -150,14 +151,27 @@ def _load_config(run_dir: Path) -> TrainConfig:
 
 
 def resume_run(run_dir, verbose: bool = True) -> Path:
-    """Continue an interrupted run from its last checkpoint."""
+    """Continue an interrupted run from its last checkpoint, in ``run_dir`` and nowhere else.
+
+    A run killed before its first checkpoint starts again from the beginning
+    (same seed: the same run); a finished run is left as it is.
+    """
     run_dir = Path(run_dir)
     config = _load_config(run_dir)
+    if (run_dir / "summary.json").is_file() and (run_dir / MODEL_FILE).is_file():
+        print(f"{run_dir} has finished (see {run_dir / 'summary.json'}); nothing to resume")
+        return run_dir
     data = load_dataset(config)
     model = build_model(config, data["X_train"].shape[1:], data.num_classes)
     kwargs = _solver_kwargs(config, run_dir, verbose)
+    if not checkpoint_path(run_dir / "checkpoint").is_file():
+        print(f"{run_dir} stopped before its first checkpoint: training it from the start")
+        return _finish(Solver(model, data, **kwargs), config, data, run_dir)
+    length = {"num_iterations": config.num_iterations} if config.num_iterations else {"num_epochs": config.num_epochs}
     solver = Solver.resume(run_dir / "checkpoint", model, data, augment=kwargs["augment"],
-                           on_epoch_end=kwargs["on_epoch_end"], verbose=verbose, num_epochs=config.num_epochs)
+                           on_epoch_end=kwargs["on_epoch_end"], verbose=verbose, **length)
+    print(f"resuming {run_dir} at epoch {solver.epoch} of {solver.num_epochs} "
+          f"(iteration {solver.iteration:,} of {solver.num_iterations:,})")
     return _finish(solver, config, data, run_dir)
 
 
