@@ -5,7 +5,9 @@ import pytest
 
 import layerwise
 from layerwise.checkpoint import CheckpointError
-from layerwise.classifiers import ConvNet, FullyConnectedNet, ThreeLayerConvNet, TwoLayerNet
+from layerwise import nn
+from layerwise.classifiers import (ConvNet, FullyConnectedNet, KNearestNeighbor, LinearSVM, Softmax,
+                                   ThreeLayerConvNet, TwoLayerNet)
 from layerwise.classifiers.neural_net import TwoLayerNet as ClassicTwoLayerNet
 
 MODELS = [
@@ -19,6 +21,41 @@ MODELS = [
      (1, 4, 4)),
     (lambda: ClassicTwoLayerNet(12, 5, 3, std=1e-1), (12,)),
 ]
+
+
+def _fit(model, X, y):
+    """A trained linear classifier or k-NN."""
+    if hasattr(model, "W"):
+        model.train(X.reshape(len(X), -1), y, learning_rate=1e-2, num_iters=20, batch_size=8)
+    else:
+        model.train(X.reshape(len(X), -1), y)
+    return model
+
+
+@pytest.mark.parametrize("make", [lambda: LinearSVM(), lambda: Softmax(seed=3), lambda: KNearestNeighbor()])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_classifiers_and_knn_save_and_load(tmp_path, make, dtype):
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((30, 6)).astype(dtype), rng.integers(0, 3, 30)
+    model = _fit(make(), X, y)
+    loaded = layerwise.load_model(model.save(tmp_path / "m.npz"))
+    assert type(loaded) is type(model) and np.array_equal(loaded.predict(X), model.predict(X))
+    assert all(loaded.params[k].dtype == v.dtype for k, v in model.params.items())
+
+
+@pytest.mark.parametrize("make, shape", [
+    (lambda: nn.TinyNet(input_dim=12, hidden_dim=5, num_classes=3), (12,)),
+    (lambda: nn.FullyConnectedNetwork(input_dim=12, num_classes=3, dtype=np.float64), (12,)),
+    (lambda: nn.DropoutNet(keep_prob=0.5, seed=2), (15,)),
+    (lambda: nn.TestCNN(), (8, 8, 3)),
+])
+def test_module_api_models_save_and_load(tmp_path, make, shape):
+    np.random.seed(1)
+    model = make()
+    X = np.random.randn(5, *shape)
+    loaded = layerwise.load_model(model.save(tmp_path / "m.npz"))
+    assert type(loaded) is type(model)
+    assert np.array_equal(loaded.forward(X), model.forward(X)) and np.array_equal(loaded.predict(X), model.predict(X))
 
 
 @pytest.mark.parametrize("make, shape", MODELS)

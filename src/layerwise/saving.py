@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import classifiers  # noqa: F401  (defines, and so registers, every model class)
-from .checkpoint import CheckpointError, load_bundle, load_params, restore_model_state
+from . import classifiers, nn  # noqa: F401  (defines, and so registers, every model class)
+from .classifiers import neural_net  # noqa: F401
+from .checkpoint import CheckpointError, load_bundle, restore_model_state
 from .classifiers.base import MODEL_CLASSES
 
 __all__ = ["load_model", "MODEL_FILE"]
@@ -51,7 +52,7 @@ def load_model(path):
         model = cls(*_restored(state["args"]), **{k: _restored(v) for k, v in state["kwargs"].items()})
     finally:
         np.random.set_state(rng_state)
-    load_params(model, state["params"], str(path))
+    model._load_arrays(state["params"], str(path))
     restore_model_state(model, state["model_state"], str(path))
     model.preprocessing = state["preprocessing"]
     return model

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._version import __version__
-from ..checkpoint import model_state, save_bundle
+from ..checkpoint import load_params, model_state, save_bundle
 from ..evaluation import predict_labels
 
 __all__ = ["Classifier", "MODEL_CLASSES"]
@@ -41,9 +41,17 @@ class Classifier:
         if getattr(self, "dropout_param", None):
             self.dropout_param["mode"] = mode
 
+    def scores(self, X):
+        """Class scores ``(N, C)`` of a batch in test mode (the models' ``loss(X)``)."""
+        return self.loss(X)
+
     def predict(self, X, batch_size=500):
         """Predicted labels ``(N,)`` of ``X: (N, ...)``, ``batch_size`` examples at a time (bounded memory)."""
-        return predict_labels(self.loss, X, batch_size)
+        return predict_labels(self.scores, X, batch_size)
+
+    def _load_arrays(self, arrays, source):
+        """Put the arrays a file holds back into the model (:meth:`save` stores ``self.params``)."""
+        load_params(self, arrays, source)
 
     def save(self, path, preprocessing=None):
         """Write the model to ``path``: one pickle-free, checksummed ``.npz`` that

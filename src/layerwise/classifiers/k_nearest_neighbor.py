@@ -16,17 +16,27 @@ from __future__ import annotations
 
 import numpy as np
 
+from .base import Classifier
+
 from ..checks import integer
 
 __all__ = ["KNearestNeighbor", "cross_validate_k", "best_k"]
 
 
-class KNearestNeighbor:
+class KNearestNeighbor(Classifier):
     """k-NN with L2 distance.  ``train(X, y)`` then ``predict(X, k=1, num_loops=0)``."""
 
     def __init__(self):
         self.X_train = None
         self.y_train = None
+
+    @property
+    def params(self):
+        """The memorized training set (what ``save`` stores), once trained."""
+        return {} if self.X_train is None else {"X_train": self.X_train, "y_train": self.y_train}
+
+    def _load_arrays(self, arrays, source):
+        self.X_train, self.y_train = arrays.get("X_train"), arrays.get("y_train")
 
     def train(self, X, y):
         """Memorize ``X: (N, D)`` (or ``(N, d1, ..., dk)``, flattened) and labels ``y: (N,)`` >= 0."""

@@ -16,14 +16,23 @@ from __future__ import annotations
 import numpy as np
 
 from ..checks import integer
+from .base import Classifier
 from .linear_svm import svm_loss_vectorized
 from .softmax import softmax_loss_vectorized
 
 __all__ = ["LinearClassifier", "LinearSVM", "Softmax"]
 
 
-class LinearClassifier:
+class LinearClassifier(Classifier):
     """Base class: subclasses define ``loss(X_batch, y_batch, reg) -> (loss, dW)``."""
+
+    @property
+    def params(self):
+        """``{'W': (D, C)}`` once trained (what ``save`` stores), else empty."""
+        return {} if self.W is None else {"W": self.W}
+
+    def _load_arrays(self, arrays, source):
+        self.W = arrays.get("W")
 
     def __init__(self, seed=None):
         self.W = None

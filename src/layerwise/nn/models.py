@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..classifiers.base import Classifier
 from .modules import ConvLayer2D, MaxPoolingLayer, dropout, fc, flatten, gelu, relu, sequential
 
 __all__ = [
@@ -29,8 +30,9 @@ __all__ = [
 ]
 
 
-class Module:
-    """Base of the ready-made models: wraps a ``sequential`` in ``self.net``."""
+class Module(Classifier):
+    """Base of the ready-made models: wraps a ``sequential`` in ``self.net``; ``predict`` and ``save``
+    as every classifier of the library (see :class:`layerwise.classifiers.base.Classifier`)."""
 
     def __init__(self, dtype=np.float64, seed=None):
         self.dtype = np.dtype(dtype)
@@ -51,6 +53,9 @@ class Module:
     @property
     def grads(self):
         return self.net.grads
+
+    def scores(self, X):
+        return self.forward(X, is_training=False)
 
     def forward(self, x, is_training=False, seed=None):
         """Scores for the batch ``x``; ``is_training`` and ``seed`` reach the dropout layers."""
