@@ -246,12 +246,12 @@ def test_the_report_is_one_self_contained_page(tmp_path):
     run = _train(tmp_path)
     page = (run / "report.html").read_text()
     sources = re.findall(r"<img src='([^']*)'", page)
-    assert len(sources) >= 3                                   # curves, confusion matrix, misclassified images
+    assert len(sources) >= 4                                   # curves, confusion, sample and misclassified images
     for src in sources:                                        # every image is inside the page, and a PNG
         assert src.startswith("data:image/png;base64,")
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
     for text in ("Confusion matrix (test split)", "Accuracy per class (test split)", "parameters", " s;",
-                 "the 8x8 digits shipped with layerwise", "Misclassified test images"):
+                 "the 8x8 digits shipped with layerwise", "Misclassified test images", "Sample test images"):
         assert text in page, text
     assert len(re.findall(r"<tr><td>\d</td><td>\d+</td><td>[01]\.\d{4}</td></tr>", page)) == 10  # per class
 
@@ -276,3 +276,14 @@ def test_resume_says_where_it_resumes_and_leaves_a_finished_run_alone(tmp_path, 
     assert main(["resume", str(run), "--quiet"]) == 0
     assert "stopped before its first checkpoint: training it from the start" in capsys.readouterr().out
     assert json.loads((run / "summary.json").read_text())["epochs"] == 5
+
+
+def test_evaluate_refuses_other_data_than_the_run_was_trained_on(tmp_path, capsys):
+    run = _train(tmp_path)
+    config = json.loads((run / "config.json").read_text())
+    assert len(config["data_fingerprint"]) == 16
+    config["config"]["seed"] = 1                        # the digits split with another seed: other data
+    (run / "config.json").write_text(json.dumps(config))
+    capsys.readouterr()
+    assert main(["evaluate", str(run)]) == 2
+    assert "are not the data" in capsys.readouterr().err

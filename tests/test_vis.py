@@ -251,6 +251,14 @@ def test_plot_misclassified(tmp_path, rng, layout):
     _assert_png(vis.plot_misclassified(X, y, pred, NAMES, tmp_path / "mis.png", per_class=5))
 
 
+def test_plot_samples_of_every_prediction(tmp_path, rng):
+    X = rng.random((40, 8, 8, 3))
+    y = rng.integers(0, 4, 40)
+    errors = vis.plot_misclassified(X, y, y, NAMES, tmp_path / "none.png")            # no errors: empty rows
+    samples = vis.plot_misclassified(X, y, y, NAMES, tmp_path / "all.png", errors_only=False)
+    assert os.path.getsize(samples) > os.path.getsize(errors) + 1000
+
+
 def test_plot_misclassified_errors(tmp_path, rng):
     X = rng.random((10, 8, 8, 3))
     with pytest.raises(ValueError, match="10 images but 9 labels"):

@@ -9,18 +9,20 @@ from .checks import integer
 __all__ = ["predict_labels", "accuracy"]
 
 
-def predict_labels(scores, X, batch_size=500):
+def predict_labels(scores, X, batch_size=500, labels=False):
     """``argmax`` of ``scores(X_batch): (n, C)`` over ``X: (N, ...)``, ``batch_size`` rows at a time: ``(N,)``.
 
     ``scores`` is a function from a batch to class scores, e.g. a model's
     ``loss`` (called with ``y=None``: test mode) or a module model's
     ``lambda X: model.forward(X, is_training=False)``.  Memory stays bounded by
-    one batch, whatever N is.
+    one batch, whatever N is.  With ``labels``, ``scores`` already returns labels ``(n,)``.
     """
     batch_size = integer(batch_size, "batch_size", 1, where="predict_labels")
     n = len(X)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
+    if labels:
+        return np.concatenate([scores(X[i:i + batch_size]) for i in range(0, n, batch_size)])
     return np.concatenate([np.argmax(scores(X[i:i + batch_size]), axis=1) for i in range(0, n, batch_size)])
 
 

@@ -232,9 +232,10 @@ def plot_confusion_matrix(y_true, y_pred, class_names, path, title=None):
     return _save(fig, path)
 
 
-def plot_misclassified(X, y_true, y_pred, class_names, path, per_class=8, seed=0, title=None):
+def plot_misclassified(X, y_true, y_pred, class_names, path, per_class=8, seed=0, title=None, errors_only=True):
     """Grid of misclassified examples: row ``c`` shows up to ``per_class`` images predicted as ``c``
-    whose true class is another one, each captioned with its true class.
+    whose true class is another one, each captioned with its true class.  With ``errors_only=False``
+    the rows sample every image predicted as ``c``, right or wrong (a sample of the predictions).
 
     X: images ``(N, H, W, C)``, ``(N, C, H, W)`` or ``(N, H, W)``.  Values in
     [0, 255] are shown as 8-bit pixels, values in [0, 1] as they are, anything
@@ -256,7 +257,7 @@ def plot_misclassified(X, y_true, y_pred, class_names, path, per_class=8, seed=0
     canvas = np.ones((C * (H + pad) - pad, per_class * (W + pad) - pad, Ch))
     captions = []
     for c in range(C):
-        idx = np.flatnonzero((y_pred == c) & (y_true != c))
+        idx = np.flatnonzero((y_pred == c) & ((y_true != c) | (not errors_only)))
         if rng is not None and len(idx) > per_class:
             idx = np.sort(rng.choice(idx, per_class, replace=False))
         for j, i in enumerate(idx[:per_class]):
@@ -272,7 +273,8 @@ def plot_misclassified(X, y_true, y_pred, class_names, path, per_class=8, seed=0
     ax.set_yticks([c * (H + pad) + H / 2 for c in range(C)], class_names)
     ax.set_xticks([])
     ax.set_ylabel("predicted class")
-    ax.set_title(title or f"Misclassified examples (caption: true class); {int(np.sum(y_true != y_pred))} errors")
+    what = "Misclassified examples" if errors_only else "Sample predictions"
+    ax.set_title(title or f"{what} (caption: true class); {int(np.sum(y_true != y_pred))} errors")
     return _save(fig, path)
 
 

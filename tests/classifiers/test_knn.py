@@ -158,3 +158,10 @@ def test_knn_errors(fitted):
         cross_validate_k(np.zeros((10, 2)), np.zeros(10, dtype=int), [1, 9], num_folds=5)
     with pytest.raises(ValueError, match="k_choices is empty"):
         cross_validate_k(np.zeros((10, 2)), np.zeros(10, dtype=int), [])
+
+
+def test_predict_in_batches_gives_the_labels_of_one_pass():
+    rng = np.random.default_rng(5)
+    knn = KNearestNeighbor().train(rng.standard_normal((50, 4)), rng.integers(0, 3, 50))
+    X = rng.standard_normal((23, 4))
+    assert np.array_equal(knn.predict(X, k=3, batch_size=4), knn.predict(X, k=3, batch_size=1000))

@@ -131,12 +131,23 @@ def train_run(config: TrainConfig, verbose: bool = True) -> Path:
     data = load_dataset(config)
     model = build_model(config, data["X_train"].shape[1:], data.num_classes)
     run_dir = _new_run_dir(config)
-    _write_json(run_dir / "config.json", {"config": config.to_dict(), "layerwise_version": __version__,
-                                          "numpy_version": np.__version__})
+    _write_json(run_dir / "config.json", {"config": config.to_dict(), "data_fingerprint": data.fingerprint(),
+                                          "layerwise_version": __version__, "numpy_version": np.__version__})
     if verbose:
         print(f"run directory: {run_dir}")
     solver = Solver(model, data, **_solver_kwargs(config, run_dir, verbose))
     return _finish(solver, config, data, run_dir)
+
+
+def _load_data(run_dir: Path, config: TrainConfig):
+    """The run's data, refused if they are not the data it was trained on (``config.json``'s fingerprint)."""
+    data = load_dataset(config)
+    recorded = json.loads((run_dir / "config.json").read_text()).get("data_fingerprint")
+    if recorded is not None and recorded != data.fingerprint():
+        raise ValueError(f"the {config.dataset} data in {config.data_root or 'the embedded digits'} are not the data "
+                         f"{run_dir} was trained on (fingerprint {data.fingerprint()}, recorded {recorded}); "
+                         "point data_root at the original files")
+    return data
 
 
 def _load_config(run_dir: Path) -> TrainConfig:
@@ -161,7 +172,7 @@ def resume_run(run_dir, verbose: bool = True) -> Path:
     if (run_dir / "summary.json").is_file() and (run_dir / MODEL_FILE).is_file():
         print(f"{run_dir} has finished (see {run_dir / 'summary.json'}); nothing to resume")
         return run_dir
-    data = load_dataset(config)
+    data = _load_data(run_dir, config)
     model = build_model(config, data["X_train"].shape[1:], data.num_classes)
     kwargs = _solver_kwargs(config, run_dir, verbose)
     if not checkpoint_path(run_dir / "checkpoint").is_file():
@@ -214,7 +225,7 @@ def evaluate_run(run_dir, split: str = "test", confusion_png=None) -> dict:
         raise FileNotFoundError(f"{run_dir / MODEL_FILE} is missing: the run has not finished "
                                 f"(`layerwise resume {run_dir}` finishes it)")
     model = load_model(run_dir)
-    data = load_dataset(config)
+    data = _load_data(run_dir, config)
     y, y_pred = data[f"y_{split}"], predict_labels(model.loss, data[f"X_{split}"])
     counts = confusion_matrix(y, y_pred, data.num_classes)
     per_class = {name: float(counts[c, c] / max(counts[c].sum(), 1)) for c, name in enumerate(data.class_names)}
@@ -241,6 +252,9 @@ def write_report(run_dir: Path, solver, data, config: TrainConfig, seconds: floa
                        vis.plot_confusion_matrix(y, y_pred, data.class_names, run_dir / "confusion.png",
                                                  title=f"Confusion matrix ({split} split)")))
         shown = X[:400] + (data.mean_image if data.mean_image is not None else 0)
+        images.append((f"Sample {split} images by predicted class (caption: true class)",
+                       vis.plot_misclassified(shown, y[:400], y_pred[:400], data.class_names,
+                                              run_dir / "samples.png", per_class=6, errors_only=False)))
         images.append((f"Misclassified {split} images by predicted class (caption: true class)",
                        vis.plot_misclassified(shown, y[:400], y_pred[:400], data.class_names,
                                               run_dir / "misclassified.png", per_class=6)))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..evaluation import predict_labels
 from .base import Classifier
 
 from ..checks import integer
@@ -54,13 +55,18 @@ class KNearestNeighbor(Classifier):
         self.y_train = y
         return self
 
-    def predict(self, X, k=1, num_loops=0):
-        """Labels of the rows of ``X: (N, D)``: ``(N,)`` int.  ``num_loops`` picks the distance method (0, 1, 2)."""
+    def predict(self, X, k=1, num_loops=0, batch_size=500):
+        """Labels of the rows of ``X: (N, D)``: ``(N,)`` int.  ``num_loops`` picks the distance method (0, 1, 2).
+
+        Distances are computed ``batch_size`` test rows at a time, so memory stays
+        bounded by ``batch_size x N_train`` whatever N is.
+        """
         methods = {0: self.compute_distances_no_loops, 1: self.compute_distances_one_loop,
                    2: self.compute_distances_two_loops}
         if num_loops not in methods:
             raise ValueError(f"KNearestNeighbor.predict: num_loops must be 0, 1 or 2, got {num_loops!r}")
-        return self.predict_labels(methods[num_loops](X), k=k)
+        return predict_labels(lambda rows: self.predict_labels(methods[num_loops](rows), k=k), X, batch_size,
+                              labels=True)
 
     def compute_distances_two_loops(self, X):
         """L2 distances ``(N_test, N_train)``, one pair at a time (teaching reference)."""
