@@ -310,3 +310,14 @@ def test_the_report_renders_in_a_browser_with_every_image(tmp_path):
                           "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
                          capture_output=True, text=True, timeout=120).stdout
     assert "<title>images:4 broken:0</title>" in dom, dom[:300]
+
+
+def test_a_missing_optional_dependency_is_one_line_naming_the_extra(tmp_path, capsys, monkeypatch):
+    import sys
+
+    run = _train(tmp_path)
+    (tmp_path / "x.png").write_bytes(b"")
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    capsys.readouterr()
+    assert main(["predict", str(run), str(tmp_path / "x.png")]) == 2
+    assert "reading image files needs Pillow: pip install 'layerwise[tools]'" in _one_error_line(capsys)

@@ -193,6 +193,8 @@ def _anticipated(exc):
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return (f"no space left on the device{f' writing {exc.filename}' if exc.filename else ''}; files "
                 "already written are intact: free some space and run the command again (or resume the run)")
+    if isinstance(exc, ImportError) and "pip install" in str(exc):   # an optional dependency, named with its extra
+        return str(exc)
     if isinstance(exc, (ValueError, FileNotFoundError, PermissionError, pickle.UnpicklingError)):
         return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return None
