@@ -87,3 +87,11 @@ def test_errors_say_what_to_do(call, message):
 def test_a_bad_learning_rate_is_refused(lr):
     with pytest.raises(ValueError, match="learning_rate must be a finite number >= 0, got"):
         Optimizer(_params(), "sgd", {"learning_rate": lr})
+
+
+def test_repr_names_the_rule_and_its_hyperparameters():
+    from layerwise import nn
+    assert repr(Optimizer(_params(), "adam", {"learning_rate": 0.01})) == \
+        "Optimizer(rule=adam, learning_rate=0.01, 3 parameters)"
+    model = nn.TinyNet(input_dim=4, hidden_dim=3, num_classes=2)
+    assert repr(nn.SGDMomentum(model, lr=0.1)) == "SGDMomentum(rule=sgd_momentum, learning_rate=0.1, momentum=0.9, 4 parameters)"

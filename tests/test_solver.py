@@ -698,3 +698,9 @@ def test_a_loss_far_above_its_first_value_counts_as_divergence():
     assert plain.config.divergence_factor is None
     with pytest.raises(ValueError, match="divergence_factor must be a number > 1 or None, got 0.5"):
         Solver(TinyNet(), data, divergence_factor=0.5)
+
+
+def test_repr_says_what_trains_and_how_far():
+    solver = Solver(TinyNet(), make_data(n_train=40), **quiet(update_rule="adam", batch_size=10, num_epochs=2))
+    assert repr(solver).startswith("Solver(TinyNet, 40 training examples, update_rule=adam, learning_rate=0.001, "
+                                   "batch_size=10, num_epochs=2; iteration 0 of 8")
