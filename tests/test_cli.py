@@ -15,6 +15,17 @@ def _same_params(run_a, run_b):
     return a.params.keys() == b.params.keys() and all(np.array_equal(a.params[k], b.params[k]) for k in a.params)
 
 
+def _stopped_after_one_of_three_epochs(out_dir):
+    """``out_dir/run``: a 3-epoch run as it is after being stopped at the end of epoch 1."""
+    assert main(["train", "--out-dir", str(out_dir), "--name", "run", "--quiet", "--set", "num_epochs=1",
+                 "--set", "hidden_dims=[32]"]) == 0
+    config_path = out_dir / "run" / "config.json"
+    config = json.loads(config_path.read_text())
+    config["config"]["num_epochs"] = 3
+    config_path.write_text(json.dumps(config))
+    (out_dir / "run" / "summary.json").unlink()
+
+
 def _train(tmp_path, *extra):
     code = main(["train", "--out-dir", str(tmp_path), "--name", "run", "--quiet",
                  "--set", "num_epochs=3", "--set", "hidden_dims=[32]", *extra])
@@ -58,13 +69,7 @@ def test_evaluate_matches_summary(tmp_path, capsys):
 def test_resume_continues_to_the_same_result(tmp_path):
     full = _train(tmp_path / "full")
     partial = tmp_path / "partial"
-    assert main(["train", "--out-dir", str(partial), "--name", "run", "--quiet", "--set", "num_epochs=1",
-                 "--set", "hidden_dims=[32]"]) == 0
-    config_path = partial / "run" / "config.json"
-    config = json.loads(config_path.read_text())
-    config["config"]["num_epochs"] = 3              # as if the 3-epoch run had stopped after epoch 1
-    config_path.write_text(json.dumps(config))
-    (partial / "run" / "summary.json").unlink()
+    _stopped_after_one_of_three_epochs(partial)
     checkpoint = json.loads((partial / "run" / "checkpoint.json").read_text())
     assert checkpoint  # written by the first epoch
     assert main(["resume", str(partial / "run"), "--quiet"]) == 0
@@ -112,13 +117,7 @@ def test_resume_of_a_copied_run_writes_only_into_the_copy(tmp_path, monkeypatch)
 
     full = _train(tmp_path / "full")
     original = tmp_path / "A"
-    assert main(["train", "--out-dir", str(original), "--name", "run", "--quiet", "--set", "num_epochs=1",
-                 "--set", "hidden_dims=[32]"]) == 0
-    config_path = original / "run" / "config.json"
-    config = json.loads(config_path.read_text())
-    config["config"]["num_epochs"] = 3              # as if the 3-epoch run had stopped after epoch 1
-    config_path.write_text(json.dumps(config))
-    (original / "run" / "summary.json").unlink()
+    _stopped_after_one_of_three_epochs(original)
     copy = tmp_path / "C"
     shutil.copytree(original / "run", copy)
     before = {p.name: p.read_bytes() for p in (original / "run").iterdir()}

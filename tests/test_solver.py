@@ -242,8 +242,8 @@ def test_augment_applies_to_training_batches_only():
     assert max(seen["eval"]) < 100  # accuracy checks (train, val, test) never are
 
 
-def test_nan_loss_by_default_ends_training_and_keeps_the_best_parameters(capsys):
-    data = make_data(n_train=40)
+def _model_whose_loss_turns(value, at_call):
+    """A TinyNet whose training loss is ``value`` (a number, or a function of the true loss) at call ``at_call``."""
     model = TinyNet()
     original_loss = model.loss
     count = [0]
@@ -252,10 +252,18 @@ def test_nan_loss_by_default_ends_training_and_keeps_the_best_parameters(capsys)
         if y is None:
             return original_loss(X)
         count[0] += 1
-        value, grads = original_loss(X, y)
-        return (np.inf if count[0] == 7 else value), grads
+        true_value, grads = original_loss(X, y)
+        if count[0] != at_call:
+            return true_value, grads
+        return (value(true_value) if callable(value) else value), grads
 
     model.loss = loss
+    return model
+
+
+def test_nan_loss_by_default_ends_training_and_keeps_the_best_parameters(capsys):
+    data = make_data(n_train=40)
+    model = _model_whose_loss_turns(np.inf, at_call=7)
     solver = Solver(model, data, **quiet(batch_size=10, num_epochs=3, optim_config={"learning_rate": 0.05}))
     solver.train()   # no exception: a notebook's search over learning rates goes on
     assert solver.diverged.startswith("the training loss became inf at iteration 7 of 12")
@@ -269,18 +277,7 @@ def test_nan_loss_by_default_ends_training_and_keeps_the_best_parameters(capsys)
 
 def test_nan_loss_stops_with_a_clear_message():
     data = make_data(n_train=40)
-    model = TinyNet()
-    original_loss = model.loss
-    count = [0]
-
-    def loss(X, y=None):
-        if y is None:
-            return original_loss(X)
-        count[0] += 1
-        value, grads = original_loss(X, y)
-        return (np.nan if count[0] == 7 else value), grads
-
-    model.loss = loss
+    model = _model_whose_loss_turns(np.nan, at_call=7)
     solver = Solver(model, data, **quiet(batch_size=10, num_epochs=3, optim_config={"learning_rate": 0.05},
                                          on_divergence="raise"))
     before = {k: v.copy() for k, v in model.params.items()}
@@ -678,18 +675,7 @@ def test_resume_into_a_different_model_is_refused(tmp_path):
 
 def test_a_loss_far_above_its_first_value_counts_as_divergence():
     data = make_data(n_train=40)
-    model = TinyNet()
-    original_loss = model.loss
-    count = [0]
-
-    def loss(X, y=None):
-        if y is None:
-            return original_loss(X)
-        count[0] += 1
-        value, grads = original_loss(X, y)
-        return (value * 1e4 if count[0] == 5 else value), grads
-
-    model.loss = loss
+    model = _model_whose_loss_turns(lambda true: true * 1e4, at_call=5)
     solver = Solver(model, data, **quiet(batch_size=10, num_epochs=3, divergence_factor=100))
     solver.train()
     assert solver.diverged.startswith("the training loss became") and "over 100x its first value" in solver.diverged
