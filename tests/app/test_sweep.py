@@ -3,6 +3,7 @@
 import argparse
 import itertools
 import json
+import os
 import math
 import re
 import sys
@@ -368,3 +369,49 @@ def test_parallel_workers_share_one_study(tmp_path, capsys):
     # the two workers' samplers are seeded differently
     assert trials[0].params["learning_rate"] != trials[1].params["learning_rate"]
     assert all(math.isfinite(t.value) for t in trials)
+
+
+def _children(pid):
+    """PIDs of the processes whose parent is ``pid`` (Linux /proc)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry))
+    return out
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads the process table from /proc")
+def test_workers_die_with_a_killed_sweep(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    pytest.importorskip("optuna")
+    slow = dict(TINY, num_epochs=200, num_training=None)                     # trials that outlive the test
+    path = _yaml_sweep(tmp_path, trials=8, base=slow)
+    sweep_process = subprocess.Popen([sys.executable, "-m", "layerwise", "sweep", "--config", str(path),
+                                      "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline and len(_children(sweep_process.pid)) < 2:
+            time.sleep(0.2)
+        workers = _children(sweep_process.pid)
+        assert len(workers) >= 2, "the sweep did not start its workers"
+        time.sleep(2)                                                        # the workers are training
+        sweep_process.send_signal(signal.SIGKILL)
+        sweep_process.wait(10)
+        deadline = time.time() + 15
+        while time.time() < deadline and any(os.path.exists(f"/proc/{w}") for w in workers):
+            time.sleep(0.2)
+        alive = [w for w in workers if os.path.exists(f"/proc/{w}") and
+                 open(f"/proc/{w}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"]
+        assert alive == [], f"workers {alive} outlived the killed sweep"
+    finally:
+        if sweep_process.poll() is None:
+            sweep_process.kill()

@@ -405,12 +405,25 @@ def _run_processes(spec: SweepSpec, storage_url: str, remaining: int, workers: i
     shares = [remaining // workers + (i < remaining % workers) for i in range(workers)]
     # spawn: fresh interpreters that read the thread limits before NumPy loads, and no
     # database connections inherited from this process.
-    with _one_blas_thread(), ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with _one_blas_thread(), ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
         futures = [pool.submit(_optimize, spec, storage_url, n, _worker_seed(spec, i, finished))
                    for i, n in enumerate(shares) if n]
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)
         for future in done:
             future.result()                 # re-raise a worker's error here
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """In a worker: exit as soon as the sweep that started it is gone (killed, even by SIGKILL), instead
+    of finishing the remaining trials for nobody."""
+    import threading
+
+    def watch():
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _run_ray(spec: SweepSpec, storage_url: str, remaining: int, address: str, finished: int) -> None:
