@@ -263,11 +263,13 @@ def test_resume_says_where_it_resumes_and_leaves_a_finished_run_alone(tmp_path, 
     assert f"{run} has finished" in capsys.readouterr().out and (run / "summary.json").read_bytes() == summary
 
     (run / "summary.json").unlink()                   # as if stopped after its last checkpoint
+    (run / ".metrics.jsonl.x1y2z3.tmp").write_text("half a line")     # ... while writing a file
     config = json.loads((run / "config.json").read_text())
     config["config"]["num_epochs"] = 5                # ... of a longer run
     (run / "config.json").write_text(json.dumps(config))
     assert main(["resume", str(run), "--quiet"]) == 0
     assert f"resuming {run} at epoch 3 of 5" in capsys.readouterr().out
+    assert not list(run.glob(".*.tmp"))               # the killed writer's temporary file is cleaned
 
     for path in run.glob("checkpoint*"):              # killed before its first checkpoint
         path.unlink()

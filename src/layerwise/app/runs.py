@@ -169,6 +169,8 @@ def resume_run(run_dir, verbose: bool = True) -> Path:
     """
     run_dir = Path(run_dir)
     config = _load_config(run_dir)
+    for stray in run_dir.glob(".*.tmp"):   # half-written files of a killed process (each write is atomic)
+        stray.unlink()
     if (run_dir / "summary.json").is_file() and (run_dir / MODEL_FILE).is_file():
         print(f"{run_dir} has finished (see {run_dir / 'summary.json'}); nothing to resume")
         return run_dir
