@@ -690,3 +690,11 @@ def test_repr_says_what_trains_and_how_far():
     solver = Solver(TinyNet(), make_data(n_train=40), **quiet(update_rule="adam", batch_size=10, num_epochs=2))
     assert repr(solver).startswith("Solver(TinyNet, 40 training examples, update_rule=adam, learning_rate=0.001, "
                                    "batch_size=10, num_epochs=2; iteration 0 of 8")
+
+
+def test_labels_outside_the_models_classes_are_refused():
+    data = make_data(n_train=40)
+    data["y_val"] = data["y_val"].copy()
+    data["y_val"][3] = 7                                   # TinyNet scores 3 classes
+    with pytest.raises(ValueError, match=r"y_val holds labels up to 7 but the model scores 3 classes \(labels 0..2\)"):
+        Solver(TinyNet(), data)

@@ -57,7 +57,7 @@ from .checkpoint import (
     restore_model_state,
     save_checkpoint,
 )
-from .data.splits import as_splits, check_splits
+from .data.splits import as_splits, check_labels, check_splits
 from .evaluation import accuracy
 from .optimizer import Optimizer
 from .progress import Progress
@@ -91,6 +91,8 @@ class Solver:
                             f"got {type(model).__name__}")
         data = as_splits(data)
         check_splits(data)
+        # The labels must name classes the model scores: one test-mode forward pass of one example tells.
+        check_labels(data, np.shape(model.loss(data["X_val"][:1]))[-1])
         self.model = model
         self.X_train, self.y_train = data["X_train"], data["y_train"]
         self.X_val, self.y_val = data["X_val"], data["y_val"]

@@ -99,3 +99,16 @@ def test_train_help_lists_every_key_with_its_default(capsys):
     out = capsys.readouterr().out
     for key in ("learning_rate=0.001", "lr_schedule=None", "num_iterations=None", "dropout_keep_ratio=1.0"):
         assert key in out
+
+
+@pytest.mark.parametrize("name, text", [
+    ("c.json", '{"learning_rate": 0.1, "learning_rate": 0.2}'),
+    ("c.yaml", "learning_rate: 0.1\nlearning_rate: 0.2\n"),
+    ("c.toml", "learning_rate = 0.1\nlearning_rate = 0.2\n"),
+])
+def test_a_key_given_twice_in_a_config_file_is_refused(tmp_path, name, text):
+    from layerwise.app.config import load_config
+    pytest.importorskip("yaml")
+    (tmp_path / name).write_text(text)
+    with pytest.raises(ConfigError, match=r"could not be parsed: .*(twice|already|defined|overwrite)"):
+        load_config(tmp_path / name)

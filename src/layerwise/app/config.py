@@ -198,7 +198,12 @@ def _yaml_loader():
     import yaml
 
     class Loader(yaml.SafeLoader):
-        pass
+        def construct_mapping(self, node, deep=False):
+            keys = [self.construct_object(key, deep=deep) for key, _ in node.value]
+            repeated = sorted({str(k) for k in keys if keys.count(k) > 1})
+            if repeated:
+                raise yaml.YAMLError(f"key {repeated[0]!r} is given twice (line {node.start_mark.line + 1})")
+            return super().construct_mapping(node, deep=deep)
     Loader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$"),
                                  list("-+0123456789"))
     return Loader
@@ -226,7 +231,7 @@ def read_mapping(path, what: str = "config file") -> dict:
             import tomllib
             values = tomllib.loads(text)
         elif path.suffix == ".json":
-            values = json.loads(text)
+            values = json.loads(text, object_pairs_hook=_refuse_repeated_keys)
         else:
             values = yaml.load(text, Loader=_yaml_loader())
     except errors as exc:
@@ -235,6 +240,14 @@ def read_mapping(path, what: str = "config file") -> dict:
     if not isinstance(values, dict):
         raise ConfigError(f"{what} {path} must hold a mapping of keys to values, got {type(values).__name__}")
     return values
+
+
+def _refuse_repeated_keys(pairs):
+    keys = [key for key, _ in pairs]
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        raise ValueError(f"key {repeated[0]!r} is given twice")
+    return dict(pairs)
 
 
 def load_config(path) -> TrainConfig:

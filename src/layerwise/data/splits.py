@@ -6,7 +6,7 @@ import hashlib
 
 import numpy as np
 
-__all__ = ["DataSplits", "as_splits", "check_splits"]
+__all__ = ["DataSplits", "as_splits", "check_splits", "check_labels"]
 
 
 class DataSplits(dict):
@@ -137,3 +137,13 @@ def check_splits(data, required=("train", "val"), optional=("test",)) -> None:
             if bad.any():
                 raise ValueError(f"X_{split} contains NaN or inf values ({int(bad.sum())} examples, the first at "
                                  f"index {int(np.argmax(bad))}); remove or repair them before training")
+
+
+def check_labels(data, num_classes: int) -> None:
+    """Refuse labels of any split of ``data`` (checked by :func:`check_splits`) outside ``0..num_classes-1``."""
+    for split in SPLITS:
+        y = data.get(f"y_{split}")
+        if y is not None and y.max() >= num_classes:
+            raise ValueError(f"y_{split} holds labels up to {y.max()} but the model scores {num_classes} classes "
+                             f"(labels 0..{num_classes - 1}); build the model with num_classes={y.max() + 1} "
+                             "or fix the labels")
