@@ -51,6 +51,10 @@ def test_linear_classifiers_and_knn_save_and_load(tmp_path, make, dtype):
     (lambda: nn.FullyConnectedNetwork(input_dim=12, num_classes=3, dtype=np.float64), (12,)),
     (lambda: nn.DropoutNet(keep_prob=0.5, seed=2), (15,)),
     (lambda: nn.TestCNN(), (8, 8, 3)),
+    (lambda: nn.TestFCGeLU(), (5, 3)),
+    (lambda: nn.SmallFullyConnectedNetwork(dtype=np.float32), (4,)),
+    (lambda: nn.SmallConvolutionalNetwork(input_shape=(8, 8, 3), num_classes=4, filters=(2, 3), hidden_dim=5),
+     (8, 8, 3)),
 ])
 def test_module_api_models_save_and_load(tmp_path, make, shape):
     np.random.seed(1)
