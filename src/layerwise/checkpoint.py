@@ -173,7 +173,7 @@ def load_bundle(path) -> dict:
 
 
 def _bundle_digest(tree, arrays) -> str:
-    digest = hashlib.sha256(json.dumps(tree, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+    digest = hashlib.sha256(_tree_digest(tree).encode())
     for key in sorted(arrays):
         array = np.ascontiguousarray(arrays[key])
         digest.update(f"{key}|{array.dtype.str}|{array.shape}|".encode())

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import math
 import os
 import stat
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_open", "atomic_write_bytes"]
+import numpy as np
+
+__all__ = ["atomic_open", "atomic_write_bytes", "atomic_write_json", "json_ready"]
 
 
 @contextlib.contextmanager
@@ -39,6 +43,23 @@ def atomic_write_bytes(path, data: bytes, fsync: bool = True) -> Path:
     with atomic_open(path, "wb", fsync=fsync) as f:
         f.write(data)
     return Path(path)
+
+
+def json_ready(value):
+    """``value`` with NumPy scalars and arrays as JSON numbers and lists, non-finite numbers as null."""
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [json_ready(v) for v in value]
+    if isinstance(value, (np.generic, float)):
+        value = int(value) if isinstance(value, np.integer) else float(value)
+        return None if isinstance(value, float) and not math.isfinite(value) else value
+    return value
+
+
+def atomic_write_json(path, value, fsync: bool = True) -> Path:
+    """``value`` (see :func:`json_ready`) as indented JSON at ``path``, atomically."""
+    return atomic_write_bytes(path, (json.dumps(json_ready(value), indent=2) + "\n").encode(), fsync=fsync)
 
 
 def _new_file_mode(path: Path) -> int:

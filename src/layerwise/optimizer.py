@@ -67,6 +67,7 @@ class Optimizer:
         self.decoupled = bool(decoupled)
         self._grads = grads
         self.configs = {}  # name -> the rule's config for that parameter (the course's optim_configs)
+        self._options_of = {}  # name -> (lr_mult, weight_decay): its group's, looked up once
 
     @staticmethod
     def _group(group):
@@ -82,11 +83,13 @@ class Optimizer:
         return member, float(lr_mult), _decay(group.get("weight_decay", 0.0), "a parameter group's weight_decay")
 
     def _options(self, name):
-        """``(lr_mult, weight_decay)`` of parameter ``name``."""
-        for member, lr_mult, weight_decay in self.groups:
-            if member(name):
-                return lr_mult, weight_decay
-        return 1.0, self.weight_decay
+        """``(lr_mult, weight_decay)`` of parameter ``name``: its first group's, else the defaults."""
+        options = self._options_of.get(name)
+        if options is None:
+            options = next(((lr_mult, wd) for member, lr_mult, wd in self.groups if member(name)),
+                           (1.0, self.weight_decay))
+            self._options_of[name] = options
+        return options
 
     # ------------------------------------------------------------------ learning rate
 

@@ -17,20 +17,12 @@ import numpy as np
 from . import classifiers, nn  # noqa: F401  (defines, and so registers, every model class)
 from .classifiers import neural_net  # noqa: F401
 from .checkpoint import CheckpointError, load_bundle, restore_model_state
-from .classifiers.base import MODEL_CLASSES
+from .classifiers.base import MODEL_CLASSES, from_file
 
 __all__ = ["load_model", "MODEL_FILE"]
 
 #: The model file's name inside a run directory.
 MODEL_FILE = "model.npz"
-
-
-def _restored(value):
-    if isinstance(value, dict) and set(value) == {"dtype"}:
-        return np.dtype(value["dtype"]).type
-    if isinstance(value, list):
-        return [_restored(v) for v in value]
-    return value
 
 
 def load_model(path):
@@ -49,7 +41,7 @@ def load_model(path):
                               f"loads {', '.join(sorted(MODEL_CLASSES))}")
     rng_state = np.random.get_state()
     try:
-        model = cls(*_restored(state["args"]), **{k: _restored(v) for k, v in state["kwargs"].items()})
+        model = cls(*from_file(state["args"]), **{k: from_file(v) for k, v in state["kwargs"].items()})
     finally:
         np.random.set_state(rng_state)
     model._load_arrays(state["params"], str(path))

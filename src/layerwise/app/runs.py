@@ -34,7 +34,7 @@ from ..evaluation import predict_labels
 from ..vis import confusion_matrix
 from ..saving import MODEL_FILE, load_model
 from ..solver import DivergenceError, Solver
-from ..fileio import atomic_write_bytes
+from ..fileio import atomic_write_bytes, atomic_write_json, json_ready
 from .config import ConfigError, TrainConfig, config_from_dict
 
 __all__ = ["load_dataset", "build_model", "train_run", "resume_run", "evaluate_run", "write_report"]
@@ -93,21 +93,9 @@ def _metrics_writer(run_dir: Path):
     path = run_dir / "metrics.jsonl"
 
     def write(solver):
-        lines = "".join(json.dumps(_plain(entry)) + "\n" for entry in solver.history)
+        lines = "".join(json.dumps(json_ready(entry)) + "\n" for entry in solver.history)
         atomic_write_bytes(path, lines.encode())
     return write
-
-
-def _plain(value):
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def _write_json(path: Path, value) -> None:
-    atomic_write_bytes(path, (json.dumps(_plain(value), indent=2) + "\n").encode())
 
 
 def _new_run_dir(config: TrainConfig) -> Path:
@@ -131,7 +119,7 @@ def train_run(config: TrainConfig, verbose: bool = True) -> Path:
     data = load_dataset(config)
     model = build_model(config, data["X_train"].shape[1:], data.num_classes)
     run_dir = _new_run_dir(config)
-    _write_json(run_dir / "config.json", {"config": config.to_dict(), "data_fingerprint": data.fingerprint(),
+    atomic_write_json(run_dir / "config.json", {"config": config.to_dict(), "data_fingerprint": data.fingerprint(),
                                           "layerwise_version": __version__, "numpy_version": np.__version__})
     if verbose:
         print(f"run directory: {run_dir}")
@@ -143,9 +131,10 @@ def _load_data(run_dir: Path, config: TrainConfig):
     """The run's data, refused if they are not the data it was trained on (``config.json``'s fingerprint)."""
     data = load_dataset(config)
     recorded = json.loads((run_dir / "config.json").read_text()).get("data_fingerprint")
-    if recorded is not None and recorded != data.fingerprint():
+    found = data.fingerprint()
+    if recorded is not None and recorded != found:
         raise ValueError(f"the {config.dataset} data in {config.data_root or 'the embedded digits'} are not the data "
-                         f"{run_dir} was trained on (fingerprint {data.fingerprint()}, recorded {recorded}); "
+                         f"{run_dir} was trained on (fingerprint {found}, recorded {recorded}); "
                          "point data_root at the original files")
     return data
 
@@ -180,7 +169,7 @@ def resume_run(run_dir, verbose: bool = True) -> Path:
     if not checkpoint_path(run_dir / "checkpoint").is_file():
         print(f"{run_dir} stopped before its first checkpoint: training it from the start")
         return _finish(Solver(model, data, **kwargs), config, data, run_dir)
-    length = {"num_iterations": config.num_iterations} if config.num_iterations else {"num_epochs": config.num_epochs}
+    length = {k: kwargs[k] for k in ("num_epochs", "num_iterations") if k in kwargs}
     solver = Solver.resume(run_dir / "checkpoint", model, data, augment=kwargs["augment"],
                            on_epoch_end=kwargs["on_epoch_end"], verbose=verbose, **length)
     print(f"resuming {run_dir} at epoch {solver.epoch} of {solver.num_epochs} "
@@ -199,10 +188,9 @@ def _finish(solver, config, data, run_dir: Path) -> Path:
     solver.model.save(run_dir / MODEL_FILE, preprocessing=data.preprocessing())
     summary = {"best_val_acc": solver.best_val_acc, "test_acc": solver.test_acc,
                "epochs": solver.epoch, "iterations": solver.iteration, "train_seconds": seconds}
-    _write_json(run_dir / "summary.json", summary)
     if solver.diverged:
         summary["diverged"] = solver.diverged
-        _write_json(run_dir / "summary.json", summary)
+    atomic_write_json(run_dir / "summary.json", summary)
     write_report(run_dir, solver, data, config, seconds)
     if solver.diverged:  # everything up to the last good evaluation is saved; the command still failed
         raise DivergenceError(f"{solver.diverged} The run directory {run_dir} holds the best parameters before "

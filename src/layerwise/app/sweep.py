@@ -59,6 +59,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..checks import is_integer
+from ..fileio import atomic_write_json
 from .config import ConfigError, TrainConfig, config_from_dict, read_mapping
 
 __all__ = ["SweepError", "Dimension", "SweepSpec", "load_sweep", "sweep_from_dict", "run_sweep",
@@ -528,8 +529,7 @@ def report(optuna, study, spec: SweepSpec) -> None:
     best = study.best_trial
     config = spec.trial_config({k: decode[k](v) for k, v in best.params.items()})
     path = spec.directory / "best_config.json"
-    from ..fileio import atomic_write_bytes
-    atomic_write_bytes(path, (json.dumps(config.to_dict(), indent=2) + "\n").encode())
+    atomic_write_json(path, config.to_dict())
     note = "; every finished trial diverged" if best.user_attrs.get("diverged") else ""
     print(f"\nbest: trial {best.number}, {spec.metric} {best.value:.4f} (run {best.user_attrs.get('run_dir')}){note}")
     print("  " + " ".join(f"{k}={_fmt(decode[k](v))}" for k, v in best.params.items()))

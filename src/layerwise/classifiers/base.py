@@ -81,5 +81,14 @@ def _plain(value):
     return value
 
 
+def from_file(value):
+    """The inverse of :func:`_plain`: dtypes back from their names (lists stay lists)."""
+    if isinstance(value, dict) and set(value) == {"dtype"}:
+        return np.dtype(value["dtype"]).type
+    if isinstance(value, list):
+        return [from_file(v) for v in value]
+    return value
+
+
 def _shown(value):
     return f"np.{np.dtype(value).name}" if isinstance(value, (type, np.dtype)) else repr(value)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..fileio import atomic_write_bytes
+from ..fileio import atomic_write_json
 from ..solver import Solver
 
 DATASETS = ("digits", "cifar10")
@@ -121,21 +121,9 @@ def print_table(headers, rows) -> None:
         print("  ".join(t.ljust(w) if isinstance(v, str) else t.rjust(w) for t, v, w in zip(row, values, widths)))
 
 
-def _plain(v):
-    """``v`` with NumPy scalars and arrays as JSON numbers and lists, non-finite numbers as null."""
-    if isinstance(v, dict):
-        return {str(k): _plain(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple, np.ndarray)):
-        return [_plain(x) for x in v]
-    if isinstance(v, (np.generic, float)):
-        v = float(v) if not isinstance(v, np.integer) else int(v)
-        return None if isinstance(v, float) and not np.isfinite(v) else v
-    return v
-
-
 def write_results(out: Path, results: dict) -> Path:
     """``out/results.json`` (atomically): every number the experiment printed."""
-    return atomic_write_bytes(Path(out) / "results.json", (json.dumps(_plain(results), indent=2) + "\n").encode())
+    return atomic_write_json(Path(out) / "results.json", results)
 
 
 def record_run(out: Path, name: str, result: dict) -> Path:
