@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import layerwise
+from layerwise.checkpoint import load_verified_json, save_verified_json
 from layerwise.cli import main
 from layerwise.app.config import ConfigError, TrainConfig, apply_overrides, load_config, parse_value
 
@@ -20,9 +21,9 @@ def _stopped_after_one_of_three_epochs(out_dir):
     assert main(["train", "--out-dir", str(out_dir), "--name", "run", "--quiet", "--set", "num_epochs=1",
                  "--set", "hidden_dims=[32]"]) == 0
     config_path = out_dir / "run" / "config.json"
-    config = json.loads(config_path.read_text())
+    config = load_verified_json(config_path)
     config["config"]["num_epochs"] = 3
-    config_path.write_text(json.dumps(config))
+    save_verified_json(config_path, config)      # as if it had been started for 3 epochs
     (out_dir / "run" / "summary.json").unlink()
 
 
@@ -146,19 +147,24 @@ def test_damaged_run_files_give_one_line_naming_the_file(tmp_path, capsys):
     model.write_bytes(model.read_bytes()[:200])                      # truncated
     assert main(["evaluate", str(run)]) == 2
     assert f"{model} is not a layerwise file or is corrupt or truncated" in _one_error_line(capsys)
-    (run / "config.json").write_text('{"config": {"dataset": ')      # cut off mid-write
+    config = run / "config.json"
+    config.write_text(config.read_text().replace('"seed": 0', '"seed": 1'))    # edited by hand
     assert main(["evaluate", str(run)]) == 2
-    assert f"{run / 'config.json'} is damaged (JSONDecodeError" in _one_error_line(capsys)
+    assert f"{config} has been modified or is corrupt" in _one_error_line(capsys)
+    config.write_text('{"config": {"dataset": ')                      # cut off mid-write
+    assert main(["evaluate", str(run)]) == 2
+    assert f"{config} is damaged (not valid JSON" in _one_error_line(capsys)
 
 
 def test_a_full_disk_and_a_huge_size_give_one_line(tmp_path, capsys, monkeypatch):
     import errno
+    import os
 
     from layerwise.app import runs
 
-    def full(path, data, fsync=True):
-        raise OSError(errno.ENOSPC, "No space left on device", str(path))
-    monkeypatch.setattr(runs, "atomic_write_bytes", full)
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(os, "fsync", full)                           # every atomic write ends with an fsync
     assert main(["train", "--out-dir", str(tmp_path), "--name", "full", "--quiet", "--set", "num_epochs=1"]) == 2
     assert "no space left on the device writing" in _one_error_line(capsys)
     monkeypatch.undo()
@@ -264,9 +270,9 @@ def test_resume_says_where_it_resumes_and_leaves_a_finished_run_alone(tmp_path, 
 
     (run / "summary.json").unlink()                   # as if stopped after its last checkpoint
     (run / ".metrics.jsonl.x1y2z3.tmp").write_text("half a line")     # ... while writing a file
-    config = json.loads((run / "config.json").read_text())
+    config = load_verified_json(run / "config.json")
     config["config"]["num_epochs"] = 5                # ... of a longer run
-    (run / "config.json").write_text(json.dumps(config))
+    save_verified_json(run / "config.json", config)
     assert main(["resume", str(run), "--quiet"]) == 0
     assert f"resuming {run} at epoch 3 of 5" in capsys.readouterr().out
     assert not list(run.glob(".*.tmp"))               # the killed writer's temporary file is cleaned
@@ -281,10 +287,10 @@ def test_resume_says_where_it_resumes_and_leaves_a_finished_run_alone(tmp_path, 
 
 def test_evaluate_refuses_other_data_than_the_run_was_trained_on(tmp_path, capsys):
     run = _train(tmp_path)
-    config = json.loads((run / "config.json").read_text())
+    config = load_verified_json(run / "config.json")
     assert len(config["data_fingerprint"]) == 16
     config["config"]["seed"] = 1                        # the digits split with another seed: other data
-    (run / "config.json").write_text(json.dumps(config))
+    save_verified_json(run / "config.json", config)
     capsys.readouterr()
     assert main(["evaluate", str(run)]) == 2
     assert "are not the data" in capsys.readouterr().err

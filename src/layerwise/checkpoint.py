@@ -29,10 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .fileio import atomic_open, atomic_write_bytes
+from .fileio import atomic_open, atomic_write_bytes, atomic_write_json, json_ready
 
 __all__ = ["CheckpointError", "checkpoint_path", "save_checkpoint", "load_checkpoint", "FORMAT", "VERSION",
-           "save_bundle", "load_bundle",
+           "save_bundle", "load_bundle", "save_verified_json", "load_verified_json",
            "MODEL_STATE", "model_state", "restore_model_state", "load_params", "copy_into"]
 
 FORMAT = "layerwise-checkpoint"
@@ -179,6 +179,40 @@ def _bundle_digest(tree, arrays) -> str:
         digest.update(f"{key}|{array.dtype.str}|{array.shape}|".encode())
         digest.update(array.tobytes())
     return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- checksummed JSON
+
+_SHA_KEY = "sha256"
+
+
+def save_verified_json(path, doc: dict, fsync: bool = True) -> Path:
+    """Write the JSON object ``doc`` atomically with one more key, ``"sha256"``, the digest of the rest
+    (a person can still read it; :func:`load_verified_json` notices any change)."""
+    doc = json_ready(doc)
+    if _SHA_KEY in doc:
+        raise ValueError(f"a verified JSON document cannot have its own {_SHA_KEY!r} key")
+    return atomic_write_json(path, {**doc, _SHA_KEY: _tree_digest(doc)}, fsync=fsync)
+
+
+def load_verified_json(path) -> dict:
+    """The object :func:`save_verified_json` wrote at ``path`` (without its ``"sha256"``), after checking it;
+    a missing file raises FileNotFoundError, a damaged or edited one :class:`CheckpointError`, naming the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing")
+    try:
+        doc = json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise CheckpointError(f"{path} is damaged (not valid JSON: {err}); restore it from a copy") from None
+    recorded = doc.pop(_SHA_KEY, None) if isinstance(doc, dict) else None
+    if recorded is None:
+        raise CheckpointError(f"{path} is damaged or was not written by layerwise (no {_SHA_KEY!r} checksum); "
+                              "restore it from a copy")
+    if recorded != _tree_digest(doc):
+        raise CheckpointError(f"{path} has been modified or is corrupt: its contents do not match the SHA-256 "
+                              "recorded in it; restore it from a copy")
+    return doc
 
 
 # --------------------------------------------------------------------------- encoding

@@ -32,9 +32,11 @@ def atomic_open(path, mode: str = "wb", fsync: bool = True):
             if fsync:
                 os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(err, OSError) and err.errno is not None and err.filename is None:
+            err.filename = str(path)            # fsync and write errors name no file
         raise
 
 

@@ -1,19 +1,10 @@
 """Training runs as directories a person can read.
 
 ``train_run(config)`` builds the data set and model a :class:`TrainConfig`
-names, trains them with the :class:`~layerwise.solver.Solver` and writes::
-
-    RUN_DIR/config.json        resolved config, library version, seed
-    RUN_DIR/metrics.jsonl      one JSON line per epoch (loss, accuracies, lr, seconds)
-    RUN_DIR/checkpoint.json    resumable Solver checkpoint (+ its .npz arrays)
-    RUN_DIR/model.npz          the model with the best validation accuracy (``layerwise.load_model``):
-                               parameters, batchnorm statistics, the mean image to subtract
-    RUN_DIR/summary.json       final accuracies and wall time
-    RUN_DIR/report.html        one self-contained page (images embedded): curves, test-split confusion
-                               matrix, per-class accuracy, misclassified images, configuration
-    RUN_DIR/*.png              the same plots as files
-
-Every file is written atomically.
+names, trains them with the :class:`~layerwise.solver.Solver` and writes a
+:class:`~layerwise.app.rundir.RunDirectory` (config, metrics, checkpoint, the
+best model, a summary and a self-contained ``report.html``); ``resume_run``
+and ``evaluate_run`` read one back, wherever it has been moved.
 """
 
 from __future__ import annotations
@@ -21,21 +12,18 @@ from __future__ import annotations
 import base64
 import dataclasses
 import html
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 
 from .._version import __version__
-from ..checkpoint import checkpoint_path
 from ..data.paths import resolve_data_root
 from ..evaluation import predict_labels
 from ..vis import confusion_matrix
-from ..saving import MODEL_FILE, load_model
 from ..solver import DivergenceError, Solver
-from ..fileio import atomic_write_bytes, atomic_write_json, json_ready
 from .config import ConfigError, TrainConfig, config_from_dict
+from .rundir import RunDirectory
 
 __all__ = ["load_dataset", "build_model", "train_run", "resume_run", "evaluate_run", "write_report"]
 
@@ -76,7 +64,7 @@ def build_model(config: TrainConfig, input_shape, num_classes):
 DIVERGENCE_FACTOR = 100.0
 
 
-def _solver_kwargs(config: TrainConfig, run_dir: Path, verbose: bool) -> dict:
+def _solver_kwargs(config: TrainConfig, run: RunDirectory, verbose: bool) -> dict:
     from ..data import standard_augment
 
     length = {"num_iterations": config.num_iterations} if config.num_iterations else {"num_epochs": config.num_epochs}
@@ -84,70 +72,51 @@ def _solver_kwargs(config: TrainConfig, run_dir: Path, verbose: bool) -> dict:
     return dict(update_rule=config.update_rule, optim_config={"learning_rate": config.learning_rate},
                 batch_size=config.batch_size, patience=config.patience, seed=config.seed, verbose=verbose,
                 augment=standard_augment() if config.augment else None,
-                checkpoint_name=str(run_dir / "checkpoint"), on_epoch_end=_metrics_writer(run_dir),
+                checkpoint_name=str(run.checkpoint), on_epoch_end=lambda solver: run.write_metrics(solver.history),
                 divergence_factor=DIVERGENCE_FACTOR, **length, **policy)
-
-
-def _metrics_writer(run_dir: Path):
-    """Callback appending the newest evaluation of the solver to metrics.jsonl (rewritten atomically)."""
-    path = run_dir / "metrics.jsonl"
-
-    def write(solver):
-        lines = "".join(json.dumps(json_ready(entry)) + "\n" for entry in solver.history)
-        atomic_write_bytes(path, lines.encode())
-    return write
-
-
-def _new_run_dir(config: TrainConfig) -> Path:
-    name = config.name or time.strftime(f"{config.dataset}-{config.model}-%Y%m%d-%H%M%S")
-    run_dir = Path(config.out_dir) / name
-    suffix = 1
-    while run_dir.exists():
-        suffix += 1
-        run_dir = Path(config.out_dir) / f"{name}-{suffix}"
-    run_dir.mkdir(parents=True)
-    return run_dir
 
 
 # --------------------------------------------------------------------------- train / resume / evaluate
 
 def train_run(config: TrainConfig, verbose: bool = True) -> Path:
-    """Train the run ``config`` describes; returns the run directory."""
+    """Train the run ``config`` describes; returns the run directory.
+
+    Everything is checked (config, data, model sizes, Solver arguments) before
+    the run directory is made, so a refused run leaves nothing behind.
+    """
     config = config.resolved()
     if config.dataset != "digits":  # the folder it was read from, so that resume and evaluate need no environment
         config = dataclasses.replace(config, data_root=str(resolve_data_root(config.data_root).resolve()))
     data = load_dataset(config)
     model = build_model(config, data["X_train"].shape[1:], data.num_classes)
-    run_dir = _new_run_dir(config)
-    atomic_write_json(run_dir / "config.json", {"config": config.to_dict(), "data_fingerprint": data.fingerprint(),
-                                          "layerwise_version": __version__, "numpy_version": np.__version__})
+    run = RunDirectory.unused(config.out_dir, config.name or RunDirectory.default_name(config.dataset, config.model))
+    solver = Solver(model, data, **_solver_kwargs(config, run, verbose))
+    run.create({"config": config.to_dict(), "data_fingerprint": data.fingerprint(),
+                "layerwise_version": __version__, "numpy_version": np.__version__})
     if verbose:
-        print(f"run directory: {run_dir}")
-    solver = Solver(model, data, **_solver_kwargs(config, run_dir, verbose))
-    return _finish(solver, config, data, run_dir)
+        print(f"run directory: {run}")
+    return _finish(solver, config, data, run)
 
 
-def _load_data(run_dir: Path, config: TrainConfig):
-    """The run's data, refused if they are not the data it was trained on (``config.json``'s fingerprint)."""
+def _open_run(run_dir) -> tuple[RunDirectory, TrainConfig, str]:
+    """The run directory, its config and the fingerprint of the data it was trained on."""
+    run = RunDirectory.open(run_dir)
+    recorded = run.read_config()
+    try:
+        return run, config_from_dict(recorded["config"]), recorded["data_fingerprint"]
+    except (KeyError, TypeError) as exc:
+        raise ConfigError(f"{run.file(run.CONFIG)} lacks its {exc} entry; train the run again") from None
+
+
+def _load_data(run: RunDirectory, config: TrainConfig, fingerprint: str):
+    """The run's data, refused if they are not the data it was trained on."""
     data = load_dataset(config)
-    recorded = json.loads((run_dir / "config.json").read_text()).get("data_fingerprint")
     found = data.fingerprint()
-    if recorded is not None and recorded != found:
+    if found != fingerprint:
         raise ValueError(f"the {config.dataset} data in {config.data_root or 'the embedded digits'} are not the data "
-                         f"{run_dir} was trained on (fingerprint {found}, recorded {recorded}); "
+                         f"{run} was trained on (fingerprint {found}, recorded {fingerprint}); "
                          "point data_root at the original files")
     return data
-
-
-def _load_config(run_dir: Path) -> TrainConfig:
-    path = Path(run_dir) / "config.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"{run_dir} is not a run directory: {path} is missing")
-    try:
-        return config_from_dict(json.loads(path.read_text())["config"])
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
-        raise ConfigError(f"{path} is damaged ({type(exc).__name__}: {exc}); restore it from a copy of the run, "
-                          "or train again") from None
 
 
 def resume_run(run_dir, verbose: bool = True) -> Path:
@@ -156,49 +125,46 @@ def resume_run(run_dir, verbose: bool = True) -> Path:
     A run killed before its first checkpoint starts again from the beginning
     (same seed: the same run); a finished run is left as it is.
     """
-    run_dir = Path(run_dir)
-    config = _load_config(run_dir)
-    for stray in run_dir.glob(".*.tmp"):   # half-written files of a killed process (each write is atomic)
-        stray.unlink()
-    if (run_dir / "summary.json").is_file() and (run_dir / MODEL_FILE).is_file():
-        print(f"{run_dir} has finished (see {run_dir / 'summary.json'}); nothing to resume")
-        return run_dir
-    data = _load_data(run_dir, config)
+    run, config, fingerprint = _open_run(run_dir)
+    run.remove_temporaries()
+    if run.finished():
+        print(f"{run} has finished (see {run.file(run.SUMMARY)}); nothing to resume")
+        return run.path
+    data = _load_data(run, config, fingerprint)
     model = build_model(config, data["X_train"].shape[1:], data.num_classes)
-    kwargs = _solver_kwargs(config, run_dir, verbose)
-    if not checkpoint_path(run_dir / "checkpoint").is_file():
-        print(f"{run_dir} stopped before its first checkpoint: training it from the start")
-        return _finish(Solver(model, data, **kwargs), config, data, run_dir)
+    kwargs = _solver_kwargs(config, run, verbose)
+    if not run.has_checkpoint():
+        print(f"{run} stopped before its first checkpoint: training it from the start")
+        return _finish(Solver(model, data, **kwargs), config, data, run)
     length = {k: kwargs[k] for k in ("num_epochs", "num_iterations") if k in kwargs}
-    solver = Solver.resume(run_dir / "checkpoint", model, data, augment=kwargs["augment"],
+    solver = Solver.resume(run.checkpoint, model, data, augment=kwargs["augment"],
                            on_epoch_end=kwargs["on_epoch_end"], verbose=verbose, **length)
-    print(f"resuming {run_dir} at epoch {solver.epoch} of {solver.num_epochs} "
+    print(f"resuming {run} at epoch {solver.epoch} of {solver.num_epochs} "
           f"(iteration {solver.iteration:,} of {solver.num_iterations:,})")
-    return _finish(solver, config, data, run_dir)
+    return _finish(solver, config, data, run)
 
 
-def _finish(solver, config, data, run_dir: Path) -> Path:
+def _finish(solver, config, data, run: RunDirectory) -> Path:
     start = time.perf_counter()
     try:
         solver.train()
     except KeyboardInterrupt as exc:
-        exc.run_dir = run_dir  # the command line names it in its hint
+        exc.run_dir = run.path  # the command line names it in its hint
         raise
     seconds = time.perf_counter() - start
-    solver.model.save(run_dir / MODEL_FILE, preprocessing=data.preprocessing())
+    run.save_model(solver.model, data.preprocessing())
     summary = {"best_val_acc": solver.best_val_acc, "test_acc": solver.test_acc,
                "epochs": solver.epoch, "iterations": solver.iteration, "train_seconds": seconds}
     if solver.diverged:
         summary["diverged"] = solver.diverged
-    atomic_write_json(run_dir / "summary.json", summary)
-    write_report(run_dir, solver, data, config, seconds)
+    run.write_summary(summary)
+    write_report(run, solver, data, config, seconds)
     if solver.diverged:  # everything up to the last good evaluation is saved; the command still failed
-        raise DivergenceError(f"{solver.diverged} The run directory {run_dir} holds the best parameters before "
+        raise DivergenceError(f"{solver.diverged} The run directory {run} holds the best parameters before "
                               "that point (`layerwise evaluate` reads them).")
-    print(f"best val accuracy {solver.best_val_acc:.4f}, test accuracy "
-          f"{solver.test_acc if solver.test_acc is None else round(solver.test_acc, 4)}; report: {run_dir / 'report.html'}")
-    return run_dir
-
+    test = solver.test_acc if solver.test_acc is None else round(solver.test_acc, 4)
+    print(f"best val accuracy {solver.best_val_acc:.4f}, test accuracy {test}; report: {run.file(run.REPORT)}")
+    return run.path
 
 
 def evaluate_run(run_dir, split: str = "test", confusion_png=None) -> dict:
@@ -207,15 +173,11 @@ def evaluate_run(run_dir, split: str = "test", confusion_png=None) -> dict:
     Returns ``{'accuracy', 'per_class': {class name: accuracy}, 'confusion': (C, C) counts}``;
     with ``confusion_png`` the confusion matrix is also drawn there.
     """
-    run_dir = Path(run_dir)
     if split not in ("train", "val", "test"):
         raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
-    config = _load_config(run_dir)
-    if not (run_dir / MODEL_FILE).is_file():
-        raise FileNotFoundError(f"{run_dir / MODEL_FILE} is missing: the run has not finished "
-                                f"(`layerwise resume {run_dir}` finishes it)")
-    model = load_model(run_dir)
-    data = _load_data(run_dir, config)
+    run, config, fingerprint = _open_run(run_dir)
+    model = run.load_model()
+    data = _load_data(run, config, fingerprint)
     y, y_pred = data[f"y_{split}"], predict_labels(model.loss, data[f"X_{split}"])
     counts = confusion_matrix(y, y_pred, data.num_classes)
     per_class = {name: float(counts[c, c] / max(counts[c].sum(), 1)) for c, name in enumerate(data.class_names)}
@@ -227,7 +189,7 @@ def evaluate_run(run_dir, split: str = "test", confusion_png=None) -> dict:
 
 # --------------------------------------------------------------------------- report
 
-def write_report(run_dir: Path, solver, data, config: TrainConfig, seconds: float) -> Path:
+def write_report(run: RunDirectory, solver, data, config: TrainConfig, seconds: float) -> Path:
     """One self-contained ``report.html`` (images embedded, so the page survives being copied alone),
     with its plots also written as PNG files beside it."""
     split = "test" if data.get("X_test") is not None else "val"
@@ -237,20 +199,20 @@ def write_report(run_dir: Path, solver, data, config: TrainConfig, seconds: floa
     images = []
     try:
         from .. import vis
-        images.append(("Loss and accuracy", vis.plot_history(solver, run_dir / "history.png")))
+        images.append(("Loss and accuracy", vis.plot_history(solver, run.file("history.png"))))
         images.append((f"Confusion matrix ({split} split)",
-                       vis.plot_confusion_matrix(y, y_pred, data.class_names, run_dir / "confusion.png",
+                       vis.plot_confusion_matrix(y, y_pred, data.class_names, run.file("confusion.png"),
                                                  title=f"Confusion matrix ({split} split)")))
         shown = X[:400] + (data.mean_image if data.mean_image is not None else 0)
         images.append((f"Sample {split} images by predicted class (caption: true class)",
                        vis.plot_misclassified(shown, y[:400], y_pred[:400], data.class_names,
-                                              run_dir / "samples.png", per_class=6, errors_only=False)))
+                                              run.file("samples.png"), per_class=6, errors_only=False)))
         images.append((f"Misclassified {split} images by predicted class (caption: true class)",
                        vis.plot_misclassified(shown, y[:400], y_pred[:400], data.class_names,
-                                              run_dir / "misclassified.png", per_class=6)))
+                                              run.file("misclassified.png"), per_class=6)))
         first = solver.model.params.get("W1")
         if first is not None and (first.ndim == 4 or (first.ndim == 2 and first.shape[0] == 3 * 32 * 32)):
-            images.append(("First-layer weights", vis.plot_first_layer_weights(first, run_dir / "weights.png")))
+            images.append(("First-layer weights", vis.plot_first_layer_weights(first, run.file("weights.png"))))
     except ImportError as exc:       # matplotlib is optional: the report still lists the numbers
         print(f"plots skipped: {exc}")
     esc = html.escape
@@ -271,11 +233,11 @@ def write_report(run_dir: Path, solver, data, config: TrainConfig, seconds: floa
     test = "n/a" if solver.test_acc is None else f"{solver.test_acc:.4f}"
     note = f"<p class='warn'>Training stopped early: {esc(solver.diverged)}</p>" if solver.diverged else ""
     page = f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>layerwise run {esc(run_dir.name)}</title>
+<html><head><meta charset="utf-8"><title>layerwise run {esc(run.path.name)}</title>
 <style>body{{font-family:sans-serif;max-width:980px;margin:2em auto}}table{{border-collapse:collapse;margin:1em 0}}
 td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}img{{max-width:100%}}.warn{{color:#a00}}</style>
 </head><body>
-<h1>Run {esc(run_dir.name)}</h1>
+<h1>Run {esc(run.path.name)}</h1>
 <p>{esc(type(solver.model).__name__)} ({parameters:,} parameters) on {esc(source)}
 ({len(data["y_train"]):,} training, {len(data["y_val"]):,} validation, {len(y) if split == "test" else 0:,} test
 images): best validation accuracy <b>{solver.best_val_acc:.4f}</b>, test accuracy <b>{test}</b>.
@@ -289,6 +251,4 @@ written {time.strftime("%Y-%m-%d %H:%M:%S")} by layerwise {__version__}.</p>{not
 <h2>Configuration</h2><table>{config_rows}</table>
 </body></html>
 """
-    path = run_dir / "report.html"
-    atomic_write_bytes(path, page.encode())
-    return path
+    return run.write_report(page)

@@ -351,6 +351,7 @@ def _worker_seed(spec: SweepSpec, worker: int, finished: int) -> int:
 
 def _objective(spec: SweepSpec):
     from ..solver import DivergenceError
+    from .rundir import RunDirectory
     from .runs import train_run
 
     def objective(trial):
@@ -361,7 +362,7 @@ def _objective(spec: SweepSpec):
         try:
             with contextlib.redirect_stdout(io.StringIO()):   # the sweep prints one line per trial instead
                 run_dir = train_run(config, verbose=False)
-            value = float(json.loads((run_dir / "summary.json").read_text())[spec.metric])
+            value = float(RunDirectory.open(run_dir).read_summary()[spec.metric])
         except DivergenceError as exc:
             run_dir, value = spec.directory / name, 0.0
             trial.set_user_attr("diverged", str(exc).splitlines()[0])
