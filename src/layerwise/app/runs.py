@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import html
+import os
 import time
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from ..solver import DivergenceError, Solver
 from .config import ConfigError, TrainConfig, config_from_dict
 from .rundir import RunDirectory
 
-__all__ = ["load_dataset", "build_model", "train_run", "resume_run", "evaluate_run", "write_report"]
+__all__ = ["load_dataset", "parameter_count", "build_model", "train_run", "resume_run", "evaluate_run", "write_report"]
 
 
 # --------------------------------------------------------------------------- data and models
@@ -37,10 +38,41 @@ def load_dataset(config: TrainConfig) -> dict:
     return load_splits(config.dataset, config.data_root, num_training=config.num_training or None, seed=config.seed)
 
 
+def parameter_count(config: TrainConfig, input_shape, num_classes) -> int:
+    """How many weights and biases the model a config names has (normalization parameters aside),
+    computed from the sizes without allocating anything."""
+    channels, height, width = input_shape if len(input_shape) == 3 else (int(np.prod(input_shape)), 1, 1)
+    count = 0
+    if config.model in ("three_layer_cnn", "cnn"):
+        blocks = (config.blocks[0], "pool") if config.model == "three_layer_cnn" else config.blocks
+        filter_size = 7 if config.model == "three_layer_cnn" else 3
+        for block in blocks:
+            if block in ("pool", "M"):
+                height, width = height // 2, width // 2
+            else:
+                count += int(block) * (channels * filter_size ** 2 + 1)
+                channels = int(block)
+    widths = [channels * height * width, *config.hidden_dims, num_classes]
+    return count + sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
+
+
+def _check_fits_in_memory(config: TrainConfig, input_shape, num_classes) -> None:
+    """Refuse sizes that cannot fit in this machine's memory before anything is allocated."""
+    count = parameter_count(config, input_shape, num_classes)
+    needed = 4 * 4 * count      # float32 parameters, gradients and two optimizer moments
+    available = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    if needed > available:
+        sizes = f"hidden_dims={config.hidden_dims}" + (f", blocks={config.blocks}" if config.blocks else "")
+        raise ConfigError(f"the {config.model} model with {sizes} has {count:,} parameters, about "
+                          f"{needed / 2 ** 30:,.0f} GiB to train, "
+                          f"but this machine has {available / 2 ** 30:,.0f} GiB of memory; ask for smaller sizes")
+
+
 def build_model(config: TrainConfig, input_shape, num_classes):
     """The model a config names, initialized from ``np.random`` seeded with ``config.seed``."""
     from .. import classifiers
 
+    _check_fits_in_memory(config, input_shape, num_classes)
     np.random.seed(config.seed)
     common = dict(num_classes=num_classes, reg=config.reg, weight_scale=config.weight_scale)
     if config.model == "fc":
