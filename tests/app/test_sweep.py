@@ -337,17 +337,44 @@ def test_bad_storage_url_is_one_line(tmp_path, capsys):
     assert err.count("\n") == 1
 
 
-def test_interrupted_trials_are_not_counted(tmp_path, capsys):
+@pytest.mark.parametrize("stop", ["SIGKILL", "SIGINT"])
+def test_a_trial_of_a_stopped_sweep_is_marked_interrupted_and_resumed_from_its_checkpoint(tmp_path, capsys, stop):
+    import signal
+    import subprocess
+    import time
+
     optuna = pytest.importorskip("optuna")
     search = {"learning_rate": {"type": "loguniform", "low": 1e-3, "high": 1e-1}}
-    path = _yaml_sweep(tmp_path, trials=2, search=search)
-    assert _run(capsys, "--config", path, "--trials", "1")[0] == 0
-    storage = f"sqlite:///{tmp_path / 'sweeps' / 's' / 'study.db'}"
-    optuna.load_study(study_name="s", storage=storage).ask()     # trial 1 "running", as if its process was killed
+    path = _yaml_sweep(tmp_path, trials=2, search=search, base=dict(TINY, num_epochs=40, num_training=None))
+    killed = subprocess.Popen([sys.executable, "-m", "layerwise", "sweep", "--config", str(path)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    checkpoint = tmp_path / "sweeps" / "s" / "trial-0000" / "checkpoint.json"
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline and not checkpoint.exists():
+            time.sleep(0.05)
+        assert checkpoint.exists(), "the first trial wrote no checkpoint"
+    finally:
+        killed.send_signal(getattr(signal, stop))          # SIGINT: Ctrl-C
+        _, err = killed.communicate(timeout=30)
+    if stop == "SIGINT":                                    # one line, no Optuna traceback
+        assert killed.returncode == 130
+        assert err == "interrupted; run the same command again to continue the sweep\n"
+    epoch_when_killed = json.loads(checkpoint.read_text())["state"]["epoch"]
+    assert not (checkpoint.parent / "summary.json").exists()     # killed mid-trial
+
     code, out, _ = _run(capsys, "--config", path)
-    assert code == 0 and "1 of 2 trials finished; running 1" in out
+    assert code == 0 and "0 of 2 trials finished; running 2" in out
+    assert "(resumed trial 0)" in out
     states = [row.split()[:2] for row in _table(out)]
-    assert states[:2] == [["0", "complete"], ["1", "running"]] and states[2][0] == "2" and states[2][1] == "complete"
+    assert states[0] == ["0", "interrupted"]
+    assert [state for _, state in states[1:]] == ["complete", "complete"]
+    study = optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path / 'sweeps' / 's' / 'study.db'}")
+    first, retry = study.trials[0], study.trials[1]
+    assert retry.params == first.params and retry.user_attrs["run_dir"] == str(checkpoint.parent)
+    summary = json.loads((checkpoint.parent / "summary.json").read_text())
+    assert summary["epochs"] == 40 and epoch_when_killed < 40
+    assert not (tmp_path / "sweeps" / "s" / "trial-0001").exists()   # the retry ran in trial 0's folder
 
 
 def test_bad_worker_count(tmp_path, capsys):

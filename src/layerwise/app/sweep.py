@@ -29,7 +29,9 @@ whose run directory is ``OUT_DIR/NAME/trial-NNNN``; a trial whose loss
 diverges scores 0.  Trials are recorded in an Optuna study stored in
 ``OUT_DIR/NAME/study.db`` (SQLite; ``--storage`` names another database), so
 running the same command again after a stop continues the sweep until
-``trials`` trials have finished.  ``--workers N`` runs N processes on this
+``trials`` trials have finished; a trial the stop interrupted is shown as
+``interrupted`` and runs again with the same values, resuming its run
+directory from its last checkpoint.  ``--workers N`` runs N processes on this
 machine, each asking the shared study for its next trial (their BLAS
 libraries limited to one thread each); ``--ray-address`` runs the trials as
 tasks on a Ray cluster, which must be able to reach the storage (a shared
@@ -52,6 +54,7 @@ import json
 import math
 import os
 import re
+import socket
 import sys
 import time
 import warnings
@@ -322,17 +325,64 @@ def _stable_enough(optuna):
 
 
 def _storage(optuna, url: str):
-    """Optuna's RDB storage; heartbeats let a later run mark trials of a killed process as failed."""
+    """Optuna's RDB storage; heartbeats let a later run mark trials of a killed process (on any machine) as
+    failed, and each such trial is queued again, to resume its run directory (:func:`_retry`)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
         with _stable_enough(optuna):
             # SQLite: wait for another worker's write lock instead of failing after 5 s
             engine = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else None
-            return optuna.storages.RDBStorage(url, engine_kwargs=engine, heartbeat_interval=30, grace_period=90)
+            return optuna.storages.RDBStorage(url, engine_kwargs=engine, heartbeat_interval=30, grace_period=90,
+                                              heartbeat_stale_trial_callback=_retry(optuna))
     except (SQLAlchemyError, ImportError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SweepError(f"cannot open the study storage {url}: {first}") from None
+
+
+def _retry(optuna):
+    """The callback that queues an interrupted trial again with its parameters (at most twice)."""
+    with _stable_enough(optuna):
+        return optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=2)
+
+
+def _resumed_trial(optuna, trial):
+    """The number of the interrupted trial the running ``trial`` runs again, or None."""
+    frozen = trial.study._storage.get_trial(trial._trial_id)
+    with _stable_enough(optuna):
+        return optuna.storages.RetryHeartbeatStaleTrialCallback.retried_trial_number(frozen)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:        # another user's process
+        return True
+    return True
+
+
+def _requeue_interrupted(optuna, study) -> None:
+    """Queue again, once, each trial that was interrupted: stopped by Ctrl-C, or still 'running' although its
+    process on this machine is gone (killed), which is failed first -- at once rather than after the
+    heartbeat's grace period, which covers trials of other machines."""
+    host, states = socket.gethostname(), optuna.trial.TrialState
+    trials = study.get_trials(deepcopy=False)
+    with _stable_enough(optuna):
+        retried = {n for t in trials for n in optuna.storages.RetryHeartbeatStaleTrialCallback.retry_history(t)}
+    for trial in trials:
+        pid = trial.user_attrs.get("pid")
+        killed = (trial.state == states.RUNNING and trial.user_attrs.get("host") == host and isinstance(pid, int)
+                  and not _alive(pid))
+        if killed:
+            try:
+                study._storage.set_trial_state_values(trial._trial_id, state=states.FAIL)
+            except optuna.exceptions.UpdateFinishedTrialError:
+                continue                                   # another process got there first
+        elif not (trial.state == states.FAIL and trial.user_attrs.get("interrupted")) or trial.number in retried:
+            continue
+        _retry(optuna)(study, study._storage.get_trial(trial._trial_id))
 
 
 def _sampler(optuna, spec: SweepSpec, seed: int):
@@ -343,34 +393,46 @@ def _sampler(optuna, spec: SweepSpec, seed: int):
     return optuna.samplers.TPESampler(seed=seed)
 
 
-def _worker_seed(spec: SweepSpec, worker: int, finished: int) -> int:
-    """Distinct sampler seeds for parallel workers and for each resumption of the sweep."""
+def _worker_seed(spec: SweepSpec, worker: int, started: int) -> int:
+    """Distinct sampler seeds for parallel workers and for each resumption of the sweep (``started``: the
+    trials in the study so far, finished or not, so that a sweep stopped mid-trial does not repeat its draws)."""
     import numpy as np
-    return int(np.random.SeedSequence([spec.seed, worker, finished]).generate_state(1)[0])
+    return int(np.random.SeedSequence([spec.seed, worker, started]).generate_state(1)[0])
 
 
-def _objective(spec: SweepSpec):
+def _objective(optuna, spec: SweepSpec):
     from ..solver import DivergenceError
     from .rundir import RunDirectory
-    from .runs import train_run
+    from .runs import resume_run, train_run
 
     def objective(trial):
         params = {d.key: d.suggest(trial) for d in spec.search}
-        name = f"trial-{trial.number:04d}"
+        resumed = _resumed_trial(optuna, trial)
+        name = f"trial-{trial.number if resumed is None else resumed:04d}"
         config = spec.trial_config(params, out_dir=str(spec.directory), name=name)
+        trial.set_user_attr("pid", os.getpid())           # so that a later sweep can tell it was killed
+        trial.set_user_attr("host", socket.gethostname())
+        trial.set_user_attr("interrupted", False)
         start = time.perf_counter()
         try:
             with contextlib.redirect_stdout(io.StringIO()):   # the sweep prints one line per trial instead
-                run_dir = train_run(config, verbose=False)
+                if resumed is not None and (spec.directory / name / RunDirectory.CONFIG).is_file():
+                    run_dir = resume_run(spec.directory / name, verbose=False)
+                else:
+                    run_dir = train_run(config, verbose=False)
             value = float(RunDirectory.open(run_dir).read_summary()[spec.metric])
         except DivergenceError as exc:
             run_dir, value = spec.directory / name, 0.0
             trial.set_user_attr("diverged", str(exc).splitlines()[0])
+        except KeyboardInterrupt:
+            trial.set_user_attr("interrupted", True)     # the next sweep resumes it
+            raise
         seconds = time.perf_counter() - start
         trial.set_user_attr("run_dir", str(run_dir))
         trial.set_user_attr("seconds", seconds)
         shown = " ".join(f"{k}={_fmt(v)}" for k, v in params.items())
         note = " (diverged)" if trial.user_attrs.get("diverged") else ""
+        note += "" if resumed is None else f" (resumed trial {resumed})"
         print(f"trial {trial.number:4d}  {spec.metric} {value:.4f}{note}  {seconds:6.1f} s  {shown}", flush=True)
         return value
     return objective
@@ -379,9 +441,10 @@ def _objective(spec: SweepSpec):
 def _optimize(spec: SweepSpec, storage_url: str, n_trials: int, seed: int) -> int:
     """Run ``n_trials`` trials of the study in this process (a worker, a Ray task or the sweep itself)."""
     optuna = _import_optuna()
+    optuna.logging.set_verbosity(optuna.logging.ERROR)   # the sweep prints its own line per trial
     study = optuna.load_study(study_name=spec.name, storage=_storage(optuna, storage_url),
                               sampler=_sampler(optuna, spec, seed))
-    study.optimize(_objective(spec), n_trials=n_trials)
+    study.optimize(_objective(optuna, spec), n_trials=n_trials)
     return n_trials
 
 
@@ -400,7 +463,7 @@ def _one_blas_thread():
                 os.environ[k] = v
 
 
-def _run_processes(spec: SweepSpec, storage_url: str, remaining: int, workers: int, finished: int) -> None:
+def _run_processes(spec: SweepSpec, storage_url: str, remaining: int, workers: int, started: int) -> None:
     import multiprocessing
     from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 
@@ -409,7 +472,7 @@ def _run_processes(spec: SweepSpec, storage_url: str, remaining: int, workers: i
     # database connections inherited from this process.
     with _one_blas_thread(), ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                                  initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-        futures = [pool.submit(_optimize, spec, storage_url, n, _worker_seed(spec, i, finished))
+        futures = [pool.submit(_optimize, spec, storage_url, n, _worker_seed(spec, i, started))
                    for i, n in enumerate(shares) if n]
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)
         for future in done:
@@ -428,14 +491,14 @@ def _die_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _run_ray(spec: SweepSpec, storage_url: str, remaining: int, address: str, finished: int) -> None:
+def _run_ray(spec: SweepSpec, storage_url: str, remaining: int, address: str, started: int) -> None:
     try:
         import ray
     except ImportError:
         raise ImportError("--ray-address needs Ray: pip install 'layerwise[ray]' (or pip install ray)") from None
     ray.init(address=address, ignore_reinit_error=True)
     task = ray.remote(num_cpus=1)(_optimize)          # Ray limits each task to one thread (OMP_NUM_THREADS=1)
-    ray.get([task.remote(spec, storage_url, 1, _worker_seed(spec, i, finished)) for i in range(remaining)])
+    ray.get([task.remote(spec, storage_url, 1, _worker_seed(spec, i, started)) for i in range(remaining)])
 
 
 def _open_study(optuna, spec: SweepSpec, storage_url: str):
@@ -452,6 +515,7 @@ def _open_study(optuna, spec: SweepSpec, storage_url: str):
                          f"(changed: {changed}); give the sweep a new name, or delete {spec.directory} to start over")
     with _stable_enough(optuna):
         optuna.storages.fail_stale_trials(study)      # trials of a killed sweep stay 'running' otherwise
+    _requeue_interrupted(optuna, study)
     return study
 
 
@@ -483,14 +547,15 @@ def run_sweep(spec: SweepSpec, workers: int = 1, trials: int | None = None, stor
     where = f"on Ray at {ray_address}" if ray_address else f"in {min(workers, remaining) or 1} process(es)"
     print(f"sweep {spec.name!r} ({spec.method}, maximizing {spec.metric}): {finished} of {target} trials finished; "
           f"running {remaining} {where}\n  study: {storage_url}\n  runs:  {spec.directory}", flush=True)
+    started = len(study.get_trials(deepcopy=False))
     if remaining:
         if ray_address:       # tasks run elsewhere, in another working directory
             absolute = dataclasses.replace(spec, out_dir=str(Path(spec.out_dir).resolve()))
-            _run_ray(absolute, storage_url, remaining, ray_address, finished)
+            _run_ray(absolute, storage_url, remaining, ray_address, started)
         elif workers == 1 or remaining == 1:
-            _optimize(spec, storage_url, remaining, _worker_seed(spec, 0, finished))
+            _optimize(spec, storage_url, remaining, _worker_seed(spec, 0, started))
         else:
-            _run_processes(spec, storage_url, remaining, min(workers, remaining), finished)
+            _run_processes(spec, storage_url, remaining, min(workers, remaining), started)
     study = optuna.load_study(study_name=spec.name, storage=_storage(optuna, storage_url))
     report(optuna, study, spec)
     return study
@@ -509,11 +574,15 @@ def report(optuna, study, spec: SweepSpec) -> None:
     trials = study.get_trials(deepcopy=False)
     keys = [d.key for d in spec.search]
     decode = {d.key: d.decode for d in spec.search}
+    with _stable_enough(optuna):
+        retried = {n for t in trials for n in optuna.storages.RetryHeartbeatStaleTrialCallback.retry_history(t)}
     rows = []
     for t in trials:
         state = t.state.name.lower()
         if state == "complete" and t.user_attrs.get("diverged"):
             state = "diverged"
+        if state == "fail" and (t.number in retried or t.user_attrs.get("interrupted")):
+            state = "interrupted"
         value = "" if t.value is None else f"{t.value:.4f}"
         seconds = t.user_attrs.get("seconds")
         rows.append([str(t.number), state, value, "" if seconds is None else f"{seconds:.1f}"]
