@@ -119,7 +119,7 @@ def load_checkpoint(name) -> dict:
         data = npz_path.read_bytes()
     except FileNotFoundError:
         raise CheckpointError(
-            f"checkpoint {json_path} refers to {npz_name}, which is missing; "
+            f"{npz_path} is missing (checkpoint {json_path} refers to it); "
             "keep the .json and .npz files of a checkpoint together"
         ) from None
     if hashlib.sha256(data).hexdigest() != doc.get("sha256"):

@@ -17,6 +17,9 @@ or edited file is a one-line error naming it, never silently used.
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import shutil
 import time
 from pathlib import Path
 
@@ -56,9 +59,21 @@ class RunDirectory:
         return cls(path)
 
     def create(self, config: dict) -> None:
-        """Make the folder (it must not exist) and write ``config.json`` into it."""
-        self.path.mkdir(parents=True)
-        save_verified_json(self.file(self.CONFIG), config)
+        """Make the folder (it must not exist) with ``config.json`` in it, atomically: a process killed
+        meanwhile leaves no folder at all, never one that is not a run directory."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):   # left by a killed process
+            shutil.rmtree(stale, ignore_errors=True)
+        staging = self.path.parent / f".{self.path.name}.{secrets.token_hex(4)}.tmp"
+        staging.mkdir()
+        try:
+            save_verified_json(staging / self.CONFIG, config)
+            if self.path.exists():
+                raise FileExistsError(f"{self.path} exists already; choose another run name")
+            os.rename(staging, self.path)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
 
     @classmethod
     def open(cls, path) -> "RunDirectory":

@@ -160,6 +160,7 @@ def resume_run(run_dir, verbose: bool = True) -> Path:
     run, config, fingerprint = _open_run(run_dir)
     run.remove_temporaries()
     if run.finished():
+        run.read_summary()                  # verified: a damaged summary is reported, not trusted
         print(f"{run} has finished (see {run.file(run.SUMMARY)}); nothing to resume")
         return run.path
     data = _load_data(run, config, fingerprint)
