@@ -285,7 +285,7 @@ _PICKLE_IDS = list(_pickles(Path("/nonexistent")))
 def test_a_malicious_cifar_batch_is_refused_and_nothing_runs(tmp_path, capsys, payload):
     marker = tmp_path / "ran"
     blob, global_name = _pickles(marker)[payload]
-    release = write_fake_cifar10(tmp_path / "data", num_per_batch=20, seed=0, archive=False)
+    write_fake_cifar10(tmp_path / "data", num_per_batch=20, seed=0, archive=False)
     folder = next((tmp_path / "data").rglob("data_batch_1")).parent
     (folder / "data_batch_1").write_bytes(blob)
     clear_cache()
@@ -293,10 +293,8 @@ def test_a_malicious_cifar_batch_is_refused_and_nothing_runs(tmp_path, capsys, p
                  "--set", f"data_root={tmp_path / 'data'}", "--set", "num_epochs=1"])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
-    assert f"refusing to load global '" in err and "data_batch_1" in err, err
-    assert re.search(rf"refusing to load global '{global_name}'", err), err
+    assert re.search(rf"refusing to load global '{global_name}' from \S+/data_batch_1: ", err), err
     assert not marker.exists() and not (tmp_path / "out").exists()
-    assert release is not None
 
 
 def _object_array_npz(path, marker):
