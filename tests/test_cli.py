@@ -201,7 +201,7 @@ def test_ctrl_c_names_the_run_to_resume(tmp_path, capsys, monkeypatch):
 def test_a_loss_that_explodes_fails_the_run_but_keeps_the_last_good_state(tmp_path, capsys):
     assert main(["train", "--out-dir", str(tmp_path), "--name", "hot", "--quiet", "--set", "num_epochs=3",
                  "--set", "learning_rate=1000.0", "--set", "normalization=null"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()[-1]
+    err = _one_error_line(capsys)
     assert "over 100x its first value" in err and "training diverged" in err and str(tmp_path / "hot") in err
     summary = json.loads((tmp_path / "hot" / "summary.json").read_text())
     assert "over 100x its first value" in summary["diverged"]

@@ -261,13 +261,21 @@ def _model_whose_loss_turns(value, at_call):
     return model
 
 
+def test_a_verbose_solver_says_why_it_stopped(capsys):
+    data = make_data(n_train=40)
+    solver = Solver(_model_whose_loss_turns(np.inf, at_call=7), data, batch_size=10, num_epochs=3,
+                    optim_config={"learning_rate": 0.05}, print_every=1000)
+    solver.train()
+    assert "Stopped: the training loss became inf at iteration 7 of 12" in capsys.readouterr().err
+
+
 def test_nan_loss_by_default_ends_training_and_keeps_the_best_parameters(capsys):
     data = make_data(n_train=40)
     model = _model_whose_loss_turns(np.inf, at_call=7)
     solver = Solver(model, data, **quiet(batch_size=10, num_epochs=3, optim_config={"learning_rate": 0.05}))
     solver.train()   # no exception: a notebook's search over learning rates goes on
     assert solver.diverged.startswith("the training loss became inf at iteration 7 of 12")
-    assert "Stopped: the training loss became inf at iteration 7" in capsys.readouterr().err
+    assert capsys.readouterr().err == ""     # quiet; a verbose Solver says so (below)
     assert solver.iteration == 6 and len(solver.loss_history) == 6 and len(solver.val_acc_history) == 2
     for name, value in model.params.items():   # the best evaluation's parameters, all finite
         assert np.array_equal(value, solver.best_params[name]) and np.isfinite(value).all()

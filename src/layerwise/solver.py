@@ -212,7 +212,8 @@ class Solver:
                     if self.config.on_divergence == "raise":
                         raise
                     self.diverged = str(exc)
-                    print(f"Stopped: {exc}", file=sys.stderr)
+                    if self.verbose:
+                        print(f"Stopped: {exc}", file=sys.stderr)
                     break
                 self.iteration = t + 1
                 self._schedule_learning_rate()
