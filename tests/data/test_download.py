@@ -43,6 +43,8 @@ class FakeResponse:
             raise self._fail_with
         return self._stream.read(min(n, 1000) if n > 0 else n)  # small chunks: several reads
 
+    read1 = read
+
     def __enter__(self):
         return self
 
@@ -134,7 +136,8 @@ def test_truncated_transfer_is_retried_then_reported(tmp_path, monkeypatch):
 def test_http_404_is_not_retried(tmp_path, monkeypatch):
     opener = Opener(urllib.error.HTTPError("https://example.invalid/x", 404, "Not Found", {}, None))
     monkeypatch.setattr(dl, "urlopen", opener)
-    with pytest.raises(urllib.error.HTTPError):
+    with pytest.raises(dl.DownloadError, match=r"^downloading https://example.invalid/x failed: the server "
+                                               r"answered HTTP 404 Not Found; check the URL$"):
         download_file("https://example.invalid/x", tmp_path / "x", backoff=0, progress=False)
     assert opener.calls == 1 and listing(tmp_path) == []
 

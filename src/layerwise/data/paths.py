@@ -27,6 +27,8 @@ __all__ = [
 
 DATA_ENV_VAR = "LAYERWISE_DATA"
 _ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar")
+#: The largest data file read (CIFAR-100's train file is 155 MB): a larger one is refused before it is read.
+MAX_FILE_BYTES = 256 << 20
 
 
 class DataFileError(ValueError):
@@ -50,6 +52,12 @@ def _root_origin(root) -> str:
     if os.environ.get(DATA_ENV_VAR, "").strip():
         return f"${DATA_ENV_VAR}"
     return f"the default (${DATA_ENV_VAR} is not set)"
+
+
+def _check_size(what, size: int) -> None:
+    if size > MAX_FILE_BYTES:
+        raise DataFileError(f"{what} is {size:,} bytes, more than the {MAX_FILE_BYTES:,} a data file of these "
+                            "data sets has: it is not a genuine release; delete it and download it again")
 
 
 @dataclass(frozen=True)
@@ -77,12 +85,15 @@ class DatasetLocation:
 
         A folder is read in the order of ``names``; an archive in its own order, in a
         single streaming decompression pass (one file in memory at a time).  An
-        unreadable archive raises :class:`DataFileError`.
+        unreadable archive, or a file larger than :data:`MAX_FILE_BYTES` (checked
+        from its size or its archive header before anything is read), raises
+        :class:`DataFileError`.
         """
         if self.kind == "dir":
             for n in names:
                 f = self.path / n
                 if f.is_file():
+                    _check_size(f, f.stat().st_size)
                     yield n, f.read_bytes()
             return
         wanted, seen = set(names), set()
@@ -93,7 +104,8 @@ class DatasetLocation:
                     base = posixpath.basename(member.name)
                     if member.isfile() and base in wanted and base not in seen:
                         seen.add(base)
-                        yield base, tf.extractfile(member).read()
+                        _check_size(f"{self.path} member {member.name}", member.size)
+                        yield base, tf.extractfile(member).read()     # at most member.size bytes
         except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
             if isinstance(exc, (FileNotFoundError, PermissionError)):
                 raise
