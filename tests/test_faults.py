@@ -318,6 +318,11 @@ def test_object_arrays_in_stored_archives_are_refused_and_nothing_runs(tmp_path,
     assert main(command) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(path) in err and "Traceback" not in err, err
+    assert "allow_pickle" not in err, err     # never NumPy's advice to load it with pickling on
+    if target == "model.npz":
+        assert "holds pickled Python objects, which layerwise never loads" in err, err
+    else:                                     # the arrays' recorded SHA-256 refuses it before NumPy reads it
+        assert "do not match the SHA-256" in err, err
     assert not marker.exists()
     with pytest.raises(ValueError, match="allow_pickle"):    # the file does hold a pickle: the test is real
         np.load(path, allow_pickle=False)["W1"]

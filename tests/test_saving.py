@@ -108,7 +108,7 @@ def test_damaged_or_altered_files_are_refused(tmp_path):
     (tmp_path / "flipped.npz").write_bytes(data[:-40] + bytes(b ^ 0xFF for b in data[-40:]))
     with pytest.raises(CheckpointError, match=r"flipped\.npz is not a layerwise file or is corrupt"):
         layerwise.load_model(tmp_path / "flipped.npz")
-    with pytest.raises(FileNotFoundError, match="no such file"):
+    with pytest.raises(FileNotFoundError, match="no such model file or run directory: .*none.npz"):
         layerwise.load_model(tmp_path / "none.npz")
 
 

@@ -158,11 +158,18 @@ def load_bundle(path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
+    with open(path, "rb") as f:
+        if f.read(4) != b"PK\x03\x04":       # NumPy would take any other file for a pickle
+            raise CheckpointError(f"{path} is not a layerwise file or is corrupt or truncated (it is not an .npz "
+                                  "archive)")
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
         meta = json.loads(arrays.pop(_META).tobytes().decode("utf-8"))
     except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as err:
+        if "allow_pickle" in str(err):        # an object array; NumPy's advice (allow pickles) is what not to do
+            raise CheckpointError(f"{path} holds pickled Python objects, which layerwise never loads (unpickling "
+                                  "can run code); it was not written by layerwise") from None
         raise CheckpointError(f"{path} is not a layerwise file or is corrupt or truncated ({err})") from None
     if not isinstance(meta, dict) or meta.get("format") != BUNDLE_FORMAT or "state" not in meta:
         raise CheckpointError(f"{path} is not a layerwise file (expected format {BUNDLE_FORMAT!r})")

@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["integer", "is_integer"]
+__all__ = ["integer", "is_integer", "nonnegative", "floating_dtype"]
 
 
 def is_integer(value) -> bool:
@@ -40,3 +40,22 @@ def integer(value, name, minimum=None, maximum=None, where=None, none_ok=False):
         expected += f" (an int, not {type(value).__name__})"
     prefix = f"{where}: " if where else ""
     raise ValueError(f"{prefix}{name} must be {expected}, got {value!r}")
+
+
+def nonnegative(value, name, where=None) -> float:
+    """``value`` as a ``float`` if it is a finite real number >= 0 (a strength such as ``reg``)."""
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and np.isfinite(value) \
+            and value >= 0:
+        return float(value)
+    prefix = f"{where}: " if where else ""
+    raise ValueError(f"{prefix}{name} must be a finite number >= 0, got {value!r}")
+
+
+def floating_dtype(dtype, where=None) -> np.dtype:
+    """``np.dtype(dtype)`` if it is a floating-point type (parameters and gradients are real numbers)."""
+    resolved = np.dtype(dtype)
+    if not np.issubdtype(resolved, np.floating):
+        prefix = f"{where}: " if where else ""
+        raise ValueError(f"{prefix}dtype must be a floating-point type such as np.float32 or np.float64, "
+                         f"got {resolved}")
+    return resolved

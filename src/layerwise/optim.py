@@ -74,6 +74,7 @@ __all__ = [
     "adamw",
     "UPDATE_RULES",
     "get_update_rule",
+    "check_hyperparameters",
     "StepDecay",
     "IterationStepDecay",
     "CosineDecay",
@@ -418,6 +419,35 @@ def get_update_rule(rule) -> Callable:
         f"unknown update rule {rule!r}; expected one of {', '.join(UPDATE_RULES)} "
         "or a callable rule(w, dw, config) -> (next_w, config)"
     )
+
+
+# The hyperparameters' valid values.  The rules trust their config (they run at every step of every
+# parameter); an Optimizer checks its config once, with check_hyperparameters.
+_UNIT = ("a number in [0, 1)", lambda v: 0 <= v < 1)
+_HYPERPARAMETER_RANGES = {
+    "learning_rate": ("a finite number >= 0", lambda v: v >= 0),
+    "weight_decay": ("a finite number >= 0", lambda v: v >= 0),
+    "epsilon": ("a finite number > 0", lambda v: v > 0),
+    "momentum": _UNIT, "beta1": _UNIT, "beta2": _UNIT, "decay_rate": _UNIT,
+}
+
+
+def check_hyperparameters(rule, config) -> None:
+    """Refuse, with one line, a ``config`` key that ``rule`` does not know (for the rules of this module)
+    or a hyperparameter outside its range, e.g. ``adam: beta1 must be a number in [0, 1), got 1.5``."""
+    name = getattr(rule, "__name__", "update rule")
+    known = getattr(rule, "known_keys", None)
+    if known is not None:
+        for key in config:
+            if key not in known and not (isinstance(key, str) and key.startswith("_")):
+                _unknown_key(name, key, tuple(rule.defaults) or known, ())
+    for key, (expected, valid) in _HYPERPARAMETER_RANGES.items():
+        value = config.get(key)
+        if value is None:
+            continue
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(value) or not valid(value):
+            raise ValueError(f"{name}: {key} must be {expected}, got {value!r}")
 
 
 # --------------------------------------------------------------------------- schedules

@@ -59,9 +59,7 @@ class Optimizer:
         self.params = params
         self.rule = optim.get_update_rule(rule)
         self.config = dict(config or {})
-        lr = self.config.get("learning_rate")
-        if lr is not None and not (isinstance(lr, (int, float, np.floating)) and np.isfinite(lr) and lr >= 0):
-            raise ValueError(f"learning_rate must be a finite number >= 0, got {lr!r}")
+        optim.check_hyperparameters(self.rule, self.config)
         self.groups = [self._group(g) for g in groups]
         self.weight_decay = _decay(weight_decay, "weight_decay")
         self.decoupled = bool(decoupled)

@@ -32,7 +32,12 @@ def load_model(path):
     global generator is left as it was (rebuilding the model draws initial weights).
     """
     path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no such model file or run directory: {path}")
     if path.is_dir():
+        if not (path / MODEL_FILE).is_file():
+            raise FileNotFoundError(f"{path} holds no {MODEL_FILE}: a run directory has one once its run has "
+                                    f"finished (`layerwise resume {path}` finishes an interrupted run)")
         path = path / MODEL_FILE
     state = load_bundle(path)
     cls = MODEL_CLASSES.get(state.get("class"))

@@ -94,7 +94,7 @@ class SolverConfig:
         for name, minimum, none_ok in (("batch_size", 1, False), ("num_epochs", 0, False),
                                        ("num_iterations", 0, True), ("num_train_samples", 1, True),
                                        ("num_val_samples", 1, True), ("checkpoint_every", 1, False),
-                                       ("patience", 1, True), ("lr_decay_every", 1, True)):
+                                       ("patience", 1, True), ("lr_decay_every", 1, True), ("print_every", 1, False)):
             setattr(self, name, integer(getattr(self, name), name, minimum, none_ok=none_ok))
         if isinstance(self.lr_decay, bool) or not (isinstance(self.lr_decay, numbers.Real) and self.lr_decay > 0):
             raise ValueError(f"lr_decay must be a positive number, got {self.lr_decay!r}")

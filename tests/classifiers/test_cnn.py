@@ -260,7 +260,7 @@ def test_cifar10_config_builds():
     (dict(input_dim=(3, 8, 8), blocks=(0, "pool")), "numbers of filters must be positive"),
     (dict(input_dim=(3, 8, 8), normalization="groupnorm"), "normalization must be None or 'batchnorm'"),
     (dict(input_dim=(3, 8, 8), dropout_keep_ratio=0), r"must be in \(0, 1\]"),
-    (dict(input_dim=(3, 8, 8), weight_scale="lecun"), "weight_scale must be a number, 'he' or 'xavier'"),
+    (dict(input_dim=(3, 8, 8), weight_scale="lecun"), "weight_scale must be a positive number, 'he' or 'xavier'"),
     (dict(input_dim=(8, 8)), r"input_dim must be \(C, H, W\)"),
 ])
 def test_convnet_configuration_errors(kwargs, message):

@@ -142,7 +142,7 @@ def test_he_and_xavier_init_scales():
 @pytest.mark.parametrize("kwargs, message", [
     ({"normalization": "groupnorm"}, "normalization must be one of"),
     ({"dropout_keep_ratio": 0}, "probability of keeping a unit"),
-    ({"weight_scale": "lecun"}, "weight_scale must be a number, 'he' or 'xavier'"),
+    ({"weight_scale": "lecun"}, "weight_scale must be a positive number, 'he' or 'xavier'"),
     ({"use_batchnorm": True, "normalization": "layernorm"}, "conflicts"),
 ])
 def test_fully_connected_net_option_errors(kwargs, message):

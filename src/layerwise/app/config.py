@@ -70,6 +70,17 @@ class TrainConfig:
         resolved = self.resolved()
         return {f.name: getattr(resolved, f.name) for f in dataclasses.fields(self) if f.name != "given"}
 
+    def _validate_blocks(self) -> None:
+        if not isinstance(self.blocks, list) or not self.blocks:
+            raise ConfigError(f"blocks must list numbers of filters and 'pool'; got {self.blocks!r}")
+        for item in self.blocks:
+            if item not in ("pool", "M"):
+                _checked(integer, item, "every entry of blocks (a number of filters, or 'pool')", 1)
+        filters = [b for b in self.blocks if b not in ("pool", "M")]
+        if self.model == "three_layer_cnn" and "blocks" in self.given and len(filters) != 1:
+            raise ConfigError(f"model 'three_layer_cnn' has one convolution: blocks takes one number of filters, "
+                              f"e.g. [32]; got {self.blocks}")
+
     def validate(self) -> "TrainConfig":
         """Refuse, before any folder is made, what would train something else than the config says."""
         if self.dataset not in DATASETS:
@@ -91,6 +102,8 @@ class TrainConfig:
                               f"got {self.hidden_dims}")
         for size in self.hidden_dims:
             _checked(integer, size, "every entry of hidden_dims", 1)
+        if self.model in ("cnn", "three_layer_cnn") and self.blocks is not None:
+            self._validate_blocks()
         if {"num_epochs", "num_iterations"} <= self.given and None not in (self.num_epochs, self.num_iterations):
             raise ConfigError("give num_epochs or num_iterations, not both")
         if {"lr_decay", "lr_schedule"} <= self.given and self.lr_schedule is not None and self.lr_decay not in (None, 1):
@@ -269,7 +282,16 @@ def parse_value(text: str):
     try:
         return float(text)       # 1e-3 is not JSON
     except ValueError:
-        return text
+        pass
+    if text.lstrip().startswith(("[", "{")):   # a YAML flow list such as [32, 'pool'] (quotes a shell keeps)
+        try:
+            import yaml
+            return yaml.load(text, Loader=_yaml_loader())
+        except ImportError:
+            pass
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"could not parse the value {text!r}: {' '.join(str(exc).split())}") from None
+    return text
 
 
 def apply_overrides(config: TrainConfig, overrides) -> TrainConfig:

@@ -535,9 +535,11 @@ def run_sweep(spec: SweepSpec, workers: int = 1, trials: int | None = None, stor
     if trials is not None and not (is_integer(trials) and trials >= 1):
         raise SweepError(f"--trials must be a positive integer, got {trials!r}")
     optuna = _import_optuna()
-    spec.directory.mkdir(parents=True, exist_ok=True)
     storage_url = storage or spec.default_storage
+    if storage is None:                      # the default SQLite file lives in the sweep's folder
+        spec.directory.mkdir(parents=True, exist_ok=True)
     study = _open_study(optuna, spec, storage_url)
+    spec.directory.mkdir(parents=True, exist_ok=True)   # made once the storage has opened
 
     target = trials or spec.trials
     if spec.method == "grid":

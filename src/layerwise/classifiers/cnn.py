@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..checks import floating_dtype, is_integer, nonnegative
 from ..layers import convolution as cl
 from ..layers import relu_backward, relu_forward
 from .base import Classifier
@@ -124,9 +125,10 @@ class ConvNet(Classifier):
                              f"got {dropout_keep_ratio}; use 1 for no dropout")
         if len(input_dim) != 3:
             raise ValueError(f"input_dim must be (C, H, W), got {input_dim!r}")
+        if not (is_integer(filter_size) and filter_size >= 1 and filter_size % 2 == 1):
+            raise ValueError(f"ConvNet: filter_size must be an odd integer >= 1 (the padding (filter_size - 1) // 2 "
+                             f"keeps the height and width only for odd sizes), got {filter_size!r}")
         filter_size = int(filter_size)
-        if filter_size < 1:
-            raise ValueError(f"filter_size must be a positive integer, got {filter_size}")
         if np.isscalar(hidden_dims):
             hidden_dims = [hidden_dims]
         hidden_dims = [int(h) for h in hidden_dims]
@@ -134,8 +136,8 @@ class ConvNet(Classifier):
         self.input_dim = tuple(int(d) for d in input_dim)
         self.num_classes = int(num_classes)
         self.normalization = normalization
-        self.reg = reg
-        self.dtype = np.dtype(dtype)
+        self.reg = nonnegative(reg, "reg", where="ConvNet")
+        self.dtype = floating_dtype(dtype, where="ConvNet")
         self.params = {}
 
         pad = (filter_size - 1) // 2

@@ -7,7 +7,11 @@ scores ``(N, C)`` when ``y`` is None, otherwise ``(loss, grads)`` with
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
+
+from ..checks import floating_dtype, integer, nonnegative
 
 from ..layer_utils import (
     affine_norm_relu_backward,
@@ -31,12 +35,14 @@ def weight_std(weight_scale, fan_in, fan_out):
     for ReLU networks) or ``'xavier'`` (Glorot: ``sqrt(2 / (fan_in + fan_out))``).
     """
     if not isinstance(weight_scale, str):
+        if not (isinstance(weight_scale, numbers.Real) and np.isfinite(weight_scale) and weight_scale > 0):
+            raise ValueError(f"weight_scale must be a positive number, 'he' or 'xavier'; got {weight_scale!r}")
         return weight_scale
     if weight_scale == "he":
         return np.sqrt(2.0 / fan_in)
     if weight_scale == "xavier":
         return np.sqrt(2.0 / (fan_in + fan_out))
-    raise ValueError(f"weight_scale must be a number, 'he' or 'xavier'; got {weight_scale!r}")
+    raise ValueError(f"weight_scale must be a positive number, 'he' or 'xavier'; got {weight_scale!r}")
 
 
 def init_weight(d_in, d_out, weight_scale, dtype):
@@ -160,17 +166,18 @@ class FullyConnectedNet(Classifier):
                              f"got {dropout_keep_ratio}; use 1 for no dropout")
         if np.isscalar(hidden_dims):
             hidden_dims = [hidden_dims]
-        hidden_dims = [int(h) for h in hidden_dims]
+        where = type(self).__name__
+        hidden_dims = [integer(h, "every entry of hidden_dims", 1, where=where) for h in hidden_dims]
         input_dim = int(np.prod(input_dim))
-        if any(h <= 0 for h in hidden_dims) or input_dim <= 0 or num_classes <= 0:
-            raise ValueError(f"layer sizes must be positive: input_dim={input_dim}, hidden_dims={hidden_dims}, "
-                             f"num_classes={num_classes}")
+        if input_dim <= 0:
+            raise ValueError(f"{where}: input_dim must be positive, got {input_dim}")
+        num_classes = integer(num_classes, "num_classes", 1, where=where)
 
         self.normalization = normalization
         self.use_dropout = dropout_keep_ratio != 1
-        self.reg = reg
+        self.reg = nonnegative(reg, "reg", where=where)
         self.num_layers = 1 + len(hidden_dims)
-        self.dtype = np.dtype(dtype)
+        self.dtype = floating_dtype(dtype, where=where)
         self.params = {}
 
         dims = [input_dim] + hidden_dims + [num_classes]

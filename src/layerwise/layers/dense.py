@@ -77,6 +77,8 @@ def relu_forward(x, out=None):
 
 def relu_backward(dout, cache):
     """``dx = dout * [x > 0]``."""
+    if np.shape(dout) != cache.shape:    # broadcasting would hand back a gradient of the wrong shape
+        raise ValueError(f"relu_backward: dout has shape {np.shape(dout)} but the forward input had {cache.shape}")
     return dout * (cache > 0)
 
 
