@@ -396,6 +396,8 @@ API = [
     (lambda: ThreeLayerConvNet(filter_size=4), "ConvNet: filter_size must be an odd integer >= 1 (the padding "
      "(filter_size - 1) // 2 keeps the height and width only for odd sizes), got 4"),
     (lambda: ThreeLayerConvNet(input_dim=(32, 32)), "input_dim must be (C, H, W), got (32, 32)"),
+    (lambda: ThreeLayerConvNet(hidden_dim=1.5), f"ConvNet: every entry of hidden_dims {INT1}, got 1.5"),
+    (lambda: ThreeLayerConvNet(num_classes=0), f"ConvNet: num_classes {INT1}, got 0"),
     # the Solver and its update rules
     (lambda: _solver(optim_config={"learning_rate": -1}), "sgd: learning_rate must be a finite number >= 0, got -1"),
     (lambda: _solver(optim_config={"learning_rate": "big"}),

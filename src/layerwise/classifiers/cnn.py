@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..checks import floating_dtype, is_integer, nonnegative
+from ..checks import floating_dtype, integer, is_integer, nonnegative
 from ..layers import convolution as cl
 from ..layers import relu_backward, relu_forward
 from .base import Classifier
@@ -131,10 +131,10 @@ class ConvNet(Classifier):
         filter_size = int(filter_size)
         if np.isscalar(hidden_dims):
             hidden_dims = [hidden_dims]
-        hidden_dims = [int(h) for h in hidden_dims]
+        hidden_dims = [integer(h, "every entry of hidden_dims", 1, where="ConvNet") for h in hidden_dims]
 
         self.input_dim = tuple(int(d) for d in input_dim)
-        self.num_classes = int(num_classes)
+        self.num_classes = integer(num_classes, "num_classes", 1, where="ConvNet")
         self.normalization = normalization
         self.reg = nonnegative(reg, "reg", where="ConvNet")
         self.dtype = floating_dtype(dtype, where="ConvNet")

@@ -12,7 +12,6 @@ import numbers
 import numpy as np
 
 from ..checks import floating_dtype, integer, nonnegative
-
 from ..layer_utils import (
     affine_norm_relu_backward,
     affine_norm_relu_forward,
