@@ -78,3 +78,37 @@ def test_every_course_data_dict_trains_in_the_solver_and_in_train_net():
     assert as_splits(forms["cifar100"]).class_names == ("a", "b", "c")
     with pytest.raises(ValueError, match=r"data_val should be a pair \(X, y\), got 3 items"):
         as_splits({"data_train": (X, y), "data_val": (X, y, y)})
+
+
+def test_split_sizes_standardize_and_channels_last(tmp_path):
+    root = write_fake_cifar10(tmp_path, num_per_batch=100, seed=2, archive=True)["path"]
+    plain = load_splits("cifar10", root, num_training=300, num_validation=50, num_test=20)
+    assert [plain[k].shape[0] for k in SPLITS] == [300, 300, 50, 50, 20, 20]
+    data = load_splits("cifar10", root, num_training=300, num_validation=50, num_test=20, standardize=True,
+                       layout="NHWC")
+    assert data["X_train"].shape == (300, 32, 32, 3) and data["X_val"].flags.c_contiguous
+    # the mean-subtracted pixels divided by their std: unit variance over the training set
+    assert abs(float(data["X_train"].std(dtype=np.float64)) - 1) < 1e-5
+    assert np.allclose(data["X_test"], plain["X_test"].transpose(0, 2, 3, 1) / data.pixel_std, atol=1e-5)
+    assert abs(float(plain["X_train"].std(dtype=np.float64)) - float(data.pixel_std)) < 1e-3
+    raw = load_splits("cifar10", root, num_training=10, num_validation=0, num_test=5, subtract_mean=False)
+    assert raw["X_val"].shape == (0, 3, 32, 32) and raw["X_train"].min() >= 0 and raw["X_train"].max() > 100
+
+
+def test_digits_sizes_and_layout():
+    data = load_splits("digits", num_validation=40, num_test=0, layout="NHWC", standardize=True)
+    assert [data[k].shape[0] for k in SPLITS] == [1197, 1197, 40, 40, 0, 0]
+    assert data["X_train"].shape[1:] == (8, 8, 1)
+    assert abs(float(data["X_train"].std(dtype=np.float64)) - 1) < 1e-5
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"layout": "CHWN"}, "layout should be one of NCHW, NHWC; got 'CHWN'"),
+    ({"standardize": True, "subtract_mean": False},
+     "standardize=True scales mean-subtracted pixels: it needs subtract_mean=True"),
+    ({"num_validation": 301}, r"num_validation must be an integer in \[0, 300\] or None, got 301"),
+    ({"num_test": -1}, r"num_test must be an integer in \[0, 300\] or None, got -1"),
+])
+def test_bad_split_options(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        load_splits("digits", **kwargs)

@@ -297,6 +297,15 @@ def _locate_cifar100(root) -> DatasetLocation:
     )
 
 
+def cifar100_available(root=None) -> bool:
+    """Whether CIFAR-100 (either release, a folder or its archive) is under ``root`` (default ``$LAYERWISE_DATA``)."""
+    try:
+        _locate_cifar100(root)
+    except FileNotFoundError:
+        return False
+    return True
+
+
 def _nhwc(rows: np.ndarray, dtype) -> np.ndarray:
     """Image rows ``(N, 3072)`` -> new C-contiguous ``(N, 32, 32, 3)`` array of ``dtype``."""
     return rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).astype(dtype, order="C")

@@ -8,21 +8,41 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import io
 import json
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from ..data import load_splits
 from ..fileio import atomic_write_json
 from ..solver import Solver
 
 DATASETS = ("digits", "cifar10")
 
 
+class ExperimentParser(argparse.ArgumentParser):
+    """An argument parser whose ``parse_args`` also makes ``args.out`` a created folder (a ``Path``).
+
+    Every experiment draws its figures with :mod:`layerwise.vis`, so parsing
+    refuses, before any training, a Python without matplotlib.
+    """
+
+    def parse_args(self, args=None, namespace=None):
+        parsed = super().parse_args(args, namespace)
+        if importlib.util.find_spec("matplotlib") is None:
+            self.error("experiments draw their figures with matplotlib, which is not installed: "
+                       "pip install 'layerwise[tools]'")
+        parsed.out = Path(parsed.out)
+        parsed.out.mkdir(parents=True, exist_ok=True)
+        return parsed
+
+
 def experiment_parser(name: str, doc: str, datasets=DATASETS, default_dataset: str | None = None,
-                      runs=None) -> argparse.ArgumentParser:
+                      runs=None) -> ExperimentParser:
     """The options every experiment takes: --dataset, --data-root, --out, --seed, --quick.
 
     ``datasets`` are the data sets the experiment runs on (the first is the
@@ -31,8 +51,8 @@ def experiment_parser(name: str, doc: str, datasets=DATASETS, default_dataset: s
     parsed into a list.  Experiments add their own options to the parser.
     """
     default_dataset = default_dataset or datasets[0]
-    parser = argparse.ArgumentParser(prog=f"layerwise experiment {name}", description=doc,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = ExperimentParser(prog=f"layerwise experiment {name}", description=doc,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", choices=datasets, default=default_dataset,
                         help=f"one of {', '.join(datasets)} (CIFAR from $LAYERWISE_DATA); default {default_dataset}")
     parser.add_argument("--data-root", default=None, help="data folder (default: $LAYERWISE_DATA)")
@@ -67,20 +87,21 @@ def number_list(text: str, option: str, what: str, low: float, high: float, low_
     return values
 
 
-def load_data(dataset: str, data_root=None, num_training=None, seed: int = 0) -> dict:
-    """:func:`layerwise.data.load_splits`: the named data set as a ``DataSplits`` of NCHW float32 images."""
-    from ..data import load_splits
+def load_data(args, num_training=None, dataset=None, **options) -> dict:
+    """:func:`layerwise.data.load_splits` of ``args.dataset`` (or ``dataset``) from ``args.data_root``, shuffled
+    with ``args.seed`` where the data set is shuffled; ``options`` are ``load_splits``'s (split sizes,
+    ``standardize``, ``layout``, ...)."""
+    return load_splits(dataset or args.dataset, args.data_root, num_training, seed=args.seed, **options)
 
-    return load_splits(dataset, data_root, num_training=num_training, seed=seed)
 
-
-def unit_std_scale(X) -> np.float32:
-    """``1 / std`` of all entries of ``X``, for scaling mean-subtracted pixels to unit variance.
-
-    Computed in chunks (no copy of ``X``, which for CIFAR-10 in float32 is 600 MB).
-    """
-    from ..data import channel_mean_std
-    return np.float32(1 / channel_mean_std(X, channel_axis=None)[1].item())
+def peak_memory_gib() -> float:
+    """Peak resident memory of this process so far (data included), or NaN where the OS does not say."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return float("nan")
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kib / 2**20 if sys.platform != "darwin" else kib / 2**30  # KiB on Linux, bytes on macOS
 
 
 def dims(data: dict) -> dict:
@@ -106,6 +127,13 @@ def train(model, data: dict, seed: int = 0, **solver_kwargs):
     with np.errstate(over="ignore", invalid="ignore"), contextlib.redirect_stderr(io.StringIO()):
         solver.train()   # a diverging run overflows before the loss check, and says so: the table says it here
     return solver, time.perf_counter() - start, solver.diverged is not None
+
+
+def timed(fn, *args, **kwargs):
+    """``(fn(*args, **kwargs), seconds)``."""
+    start = time.perf_counter()
+    value = fn(*args, **kwargs)
+    return value, time.perf_counter() - start
 
 
 def print_table(headers, rows) -> None:

@@ -19,8 +19,6 @@ final training loss of both nets with the wall time; writes
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from ..classifiers import FullyConnectedNet
@@ -73,8 +71,8 @@ def main(argv=None) -> int:
     settings = SETTINGS[args.dataset]
     num_epochs, num_scales = settings["epochs"][args.quick], settings["num_scales"][args.quick]
     scales = np.logspace(-4, 0, num_scales)
-    data = h.load_data(args.dataset, args.data_root, settings["num_training"], seed=args.seed)
-    out = Path(args.out)
+    data = h.load_data(args, settings["num_training"])
+    out = args.out
     print(f"6-layer net {CURVES_HIDDEN_DIMS}, weight scale {CURVES_WEIGHT_SCALE}, Adam 1e-3, "
           f"{len(data['y_train'])} training images of {args.dataset}, {num_epochs} epochs")
     solvers = curves(data, num_epochs, settings["batch_size"], seed=args.seed)

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 
 from ..classifiers import FullyConnectedNet, TwoLayerNet
-from ..data import get_CIFAR10_data, standard_augment
+from ..data import standard_augment
 from ..solver import Solver
+from ..vis import plot_history
 from . import _helpers as h
 
 # Each run: the model to build and the Solver's arguments.  "augment" names
@@ -60,18 +60,17 @@ def describe(run: dict) -> str:
                       default=str)
 
 
-def train_one(name: str, data: dict, out: Path, quick: bool = False, seed: int = 0) -> dict:
+def train_one(name: str, args) -> dict:
     run = RUNS[name]
-    np.random.seed(seed)
+    sizes = dict(num_training=500, num_validation=100, num_test=100) if args.quick else {}
+    data = h.load_data(args, standardize=run.get("standardize", False), **sizes)
+    np.random.seed(args.seed)
     model = run["model"]()
     kwargs = dict(run["solver"])
-    if quick:
+    if args.quick:
         kwargs["num_epochs"] = 1
     augment = run.get("augment")
-    if run.get("standardize"):
-        scale = h.unit_std_scale(data["X_train"])
-        data = {k: v * scale if k.startswith("X_") else v for k, v in data.items()}  # a copy: data is shared by runs
-    solver = Solver(model, data, augment=AUGMENTATIONS[augment]() if augment else None, seed=seed,
+    solver = Solver(model, data, augment=AUGMENTATIONS[augment]() if augment else None, seed=args.seed,
                     verbose=True, print_every=10 ** 9, num_val_samples=None, **kwargs)
     start = time.perf_counter()
     solver.train()
@@ -80,28 +79,20 @@ def train_one(name: str, data: dict, out: Path, quick: bool = False, seed: int =
               "epochs": solver.epoch, "seconds": round(seconds, 1), "target": run["target"],
               "hyperparameters": describe(run),
               "model": {k: list(v.shape) for k, v in model.params.items() if k.startswith("W")}}
-    try:
-        from ..vis import plot_history
-        plot_history(solver, out / f"{name}_history.png")
-    except ImportError:
-        pass
+    plot_history(solver, args.out / f"{name}_history.png")
     return result
 
 
 def main(argv=None) -> int:
     args = h.experiment_parser("cifar10_mlp", __doc__, datasets=("cifar10",), runs=RUNS).parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    sizes = dict(num_training=500, num_validation=100, num_test=100) if args.quick else {}
-    data = get_CIFAR10_data(root=args.data_root, **sizes)
     results = []
     for name in args.runs:
         print(f"\n== {RUNS[name]['title']} ({name}) ==\n   {describe(RUNS[name])}")
-        result = train_one(name, data, out, quick=args.quick, seed=args.seed)
+        result = train_one(name, args)
         results.append(result)
         print(f"   val {result['val_acc']:.4f}  test {result['test_acc']:.4f}  "
               f"{result['epochs']} epochs in {result['seconds']:.0f} s   (target: {result['target']})")
-        h.record_run(out, name, result)
+        h.record_run(args.out, name, result)
 
     print("\nrun            val     test    time     target")
     for r in results:

@@ -19,8 +19,6 @@ every keep probability; writes ``dropout.png`` (accuracies per epoch) and
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from ..classifiers import FullyConnectedNet
@@ -61,7 +59,7 @@ def main(argv=None) -> int:
         parser.error(str(exc))
     settings = SETTINGS[args.dataset]
     num_epochs = settings["epochs"][args.quick]
-    data = h.load_data(args.dataset, args.data_root, settings["num_training"], seed=args.seed)
+    data = h.load_data(args, settings["num_training"])
     print(f"2-layer net {HIDDEN_DIMS}, Adam {settings['learning_rate']:.0e}, {len(data['y_train'])} training images "
           f"of {args.dataset}, {num_epochs} epochs, batch {settings['batch_size']}")
 
@@ -82,7 +80,7 @@ def main(argv=None) -> int:
         return {name: (np.arange(len(r[key])), r[key]) for name, r in results.items()}
     path = plot_panels({"training accuracy": lines("train_acc_history"),
                           "validation accuracy": lines("val_acc_history")},
-                         Path(args.out) / "dropout.png", xlabel="epoch", logx=False,
+                         args.out / "dropout.png", xlabel="epoch", logx=False,
                          title=f"Dropout on {len(data['y_train'])} training images of {args.dataset}")
     h.write_results(args.out, {"dataset": args.dataset, "num_epochs": num_epochs, **settings,
                                "hidden_dims": HIDDEN_DIMS, "runs": results})

@@ -17,10 +17,15 @@ from __future__ import annotations
 
 import itertools
 import time
-from pathlib import Path
 
 import numpy as np
 
+from ..classifiers.fc_net import TwoLayerNet
+from ..classifiers.linear import LinearSVM
+from ..data import CIFAR10_CLASSES
+from ..features import color_histogram_hsv, extract_features, hog_feature
+from ..solver import Solver
+from ..vis import plot_confusion_matrix, plot_history, plot_misclassified
 from . import _helpers as h
 
 SVM_LEARNING_RATES = (1e-3, 3e-3, 1e-2)
@@ -36,8 +41,6 @@ TARGETS = {"svm_test_acc": 0.45, "net_test_acc": 0.58}
 
 def feature_functions():
     """The course's feature list: HOG, then the hue histogram."""
-    from ..features import color_histogram_hsv, hog_feature
-
     return [hog_feature, lambda img: color_histogram_hsv(img, nbin=NUM_COLOR_BINS)]
 
 
@@ -52,16 +55,7 @@ def standardize(train, *others):
 def main(argv=None) -> int:
     # --quick: 2,000 training images, a 2x2 grid per model, short training.
     args = h.experiment_parser("features", __doc__, datasets=("cifar10",)).parse_args(argv)
-
-    from ..classifiers.fc_net import TwoLayerNet
-    from ..classifiers.linear import LinearSVM
-    from ..data import CIFAR10_CLASSES, load_CIFAR10
-    from ..features import extract_features
-    from ..solver import Solver
-    from ..vis import plot_confusion_matrix, plot_history, plot_misclassified
-
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = args.out
     num_train, num_val, num_test = (2000, 500, 500) if args.quick else (49000, 1000, 1000)
     svm_grid = list(itertools.product(SVM_LEARNING_RATES[-2:] if args.quick else SVM_LEARNING_RATES,
                                       SVM_REGS[:2] if args.quick else SVM_REGS))
@@ -72,10 +66,10 @@ def main(argv=None) -> int:
 
     # ---- data: the course split
     start = time.perf_counter()
-    Xtr, ytr, Xte, yte = load_CIFAR10(args.data_root, dtype=np.float32)
-    X_train, y_train = Xtr[:num_train], ytr[:num_train]
-    X_val, y_val = Xtr[num_train:num_train + num_val], ytr[num_train:num_train + num_val]
-    X_test, y_test = Xte[:num_test], yte[:num_test]
+    data = h.load_data(args, num_train, num_validation=num_val, num_test=num_test, subtract_mean=False,
+                       layout="NHWC")      # the pixels themselves, (N, 32, 32, 3), as the features read them
+    X_train, y_train, X_val, y_val, X_test, y_test = (data[k] for k in ("X_train", "y_train", "X_val", "y_val",
+                                                                      "X_test", "y_test"))
     print(f"CIFAR-10 loaded: train {X_train.shape}, val {X_val.shape}, test {X_test.shape} "
           f"({time.perf_counter() - start:.1f} s)")
 
@@ -106,7 +100,7 @@ def main(argv=None) -> int:
     svm_test = float(np.mean(svm_pred == y_test))
     print(f"   best {best_svm_setting}: val {best_svm_val:.4f}  test {svm_test:.4f}   "
           f"({_verdict(svm_test, TARGETS['svm_test_acc'], args.quick)})")
-    _timed("misclassified (SVM)", plot_misclassified, X_test, y_test, svm_pred, CIFAR10_CLASSES,
+    _figure("misclassified (SVM)", plot_misclassified, X_test, y_test, svm_pred, CIFAR10_CLASSES,
            out / "svm_misclassified.png", title="LinearSVM on HOG + hue features: misclassified test images")
 
     # ---- two-layer net
@@ -132,11 +126,11 @@ def main(argv=None) -> int:
     net_test = float(np.mean(net_pred == y_test))
     print(f"   best {best_net_setting}: val {best_net_val:.4f}  test {net_test:.4f}   "
           f"({_verdict(net_test, TARGETS['net_test_acc'], args.quick)})")
-    _timed("training curves (net)", plot_history, best_solver, out / "net_history.png",
+    _figure("training curves (net)", plot_history, best_solver, out / "net_history.png",
            title=f"TwoLayerNet on features {best_net_setting}")
-    _timed("confusion matrix (net)", plot_confusion_matrix, y_test, net_pred, CIFAR10_CLASSES,
+    _figure("confusion matrix (net)", plot_confusion_matrix, y_test, net_pred, CIFAR10_CLASSES,
            out / "net_confusion.png")
-    _timed("misclassified (net)", plot_misclassified, X_test, y_test, net_pred, CIFAR10_CLASSES,
+    _figure("misclassified (net)", plot_misclassified, X_test, y_test, net_pred, CIFAR10_CLASSES,
            out / "net_misclassified.png", title="TwoLayerNet on HOG + hue features: misclassified test images")
 
     result = {"experiment": "features", "quick": args.quick, "seed": args.seed,
@@ -155,11 +149,9 @@ def _verdict(value, target, quick):
     return f"target >= {target}: " + ("met" if value >= target else "NOT met")
 
 
-def _timed(what, fn, *args, **kwargs):
-    start = time.perf_counter()
-    path = fn(*args, **kwargs)
-    print(f"   wrote {path} ({what}, {time.perf_counter() - start:.1f} s)")
-    return path
+def _figure(what, plot, *args, **kwargs):
+    path, seconds = h.timed(plot, *args, **kwargs)
+    print(f"   wrote {path} ({what}, {seconds:.1f} s)")
 
 
 if __name__ == "__main__":

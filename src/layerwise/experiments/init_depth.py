@@ -18,8 +18,6 @@ and ``results.json``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from ..classifiers import FullyConnectedNet
@@ -58,7 +56,7 @@ def main(argv=None) -> int:
     settings = SETTINGS[args.dataset]
     scales = np.logspace(*settings["scales"], settings["num_scales"][args.quick])
     learning_rates = np.logspace(*settings["learning_rates"], settings["num_rates"][args.quick])
-    data = h.load_data(args.dataset, args.data_root, NUM_EXAMPLES, seed=args.seed)
+    data = h.load_data(args, NUM_EXAMPLES)
     print(f"overfitting {NUM_EXAMPLES} images of {args.dataset}: SGD, {NUM_EPOCHS} epochs, batch {BATCH_SIZE}; "
           f"{len(scales)} weight scales x {len(learning_rates)} learning rates")
 
@@ -83,7 +81,7 @@ def main(argv=None) -> int:
     else:
         print(f"\nboth nets fit the {NUM_EXAMPLES} images in {min(counts.values())} settings")
 
-    out = Path(args.out)
+    out = args.out
     paths = [
         plot_heatmaps({f"{name} net": r["train_acc"] for name, r in results.items()}, out / "init_depth.png",
                         scales, learning_rates, xlabel="weight scale", ylabel="learning rate",

@@ -16,10 +16,11 @@ distance timings; ``--quick`` runs a small smoke test.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 
+from ..classifiers.k_nearest_neighbor import KNearestNeighbor, best_k, cross_validate_k
+from ..vis import plot_cross_validation
 from . import _helpers as h
 
 K_CHOICES = (1, 3, 5, 8, 10, 12, 15, 20, 50, 100)
@@ -31,50 +32,44 @@ def main(argv=None) -> int:
     parser.add_argument("--num-folds", type=int, default=5)
     parser.add_argument("--skip-loops", action="store_true", help="skip timing the loop-based distances")
     args = parser.parse_args(argv)
-
-    from ..classifiers.k_nearest_neighbor import KNearestNeighbor, best_k, cross_validate_k
-    from ..data import load_CIFAR10
-    from ..vis import plot_cross_validation
-
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = args.out
     num_train, num_test = (500, 50) if args.quick else (5000, 500)
     k_choices = [k for k in K_CHOICES if k <= 20] if args.quick else list(K_CHOICES)
 
     start = time.perf_counter()
-    Xtr, ytr, Xte, yte = load_CIFAR10(args.data_root)
-    X_train, y_train = Xtr[:num_train].reshape(num_train, -1), ytr[:num_train]
-    X_test, y_test = Xte[:num_test].reshape(num_test, -1), yte[:num_test]
-    del Xtr, Xte
+    data = h.load_data(args, num_train, num_validation=0, num_test=num_test, subtract_mean=False)
+    # Rows of raw pixels in float64: the no-loop distance |x|^2 - 2 x.y + |y|^2 cancels terms near 10^8.
+    X_train, y_train = data["X_train"].reshape(num_train, -1).astype(np.float64), data["y_train"]
+    X_test, y_test = data["X_test"].reshape(num_test, -1).astype(np.float64), data["y_test"]
     print(f"CIFAR-10 subsample: train {X_train.shape}, test {X_test.shape} ({time.perf_counter() - start:.1f} s)")
 
     knn = KNearestNeighbor().train(X_train, y_train)
-    dists, seconds = _timed(knn.compute_distances_no_loops, X_test)
+    dists, seconds = h.timed(knn.compute_distances_no_loops, X_test)
     print(f"distances, no loops:  {seconds:8.3f} s")
     timings = {"no_loops": seconds}
     if not args.skip_loops:
         for name, method in (("one_loop", knn.compute_distances_one_loop),
                              ("two_loops", knn.compute_distances_two_loops)):
-            other, seconds = _timed(method, X_test)
+            other, seconds = h.timed(method, X_test)
             timings[name] = seconds
             print(f"distances, {name.replace('_', ' ') + ':':11s} {seconds:8.3f} s   "
                   f"Frobenius difference to no loops: {np.linalg.norm(other - dists):.3e}")
 
     accuracies = {}
     for k in (1, 5):
-        (pred, seconds) = _timed(knn.predict_labels, dists, k=k)
+        (pred, seconds) = h.timed(knn.predict_labels, dists, k=k)
         accuracies[k] = float(np.mean(pred == y_test))
         print(f"k = {k}: {int(np.sum(pred == y_test))} / {num_test} correct => accuracy {accuracies[k]:.4f} "
               f"({seconds:.3f} s)")
 
     print(f"\n== {args.num_folds}-fold cross-validation over k = {k_choices} ==")
-    results, seconds = _timed(cross_validate_k, X_train, y_train, k_choices, num_folds=args.num_folds)
+    results, seconds = h.timed(cross_validate_k, X_train, y_train, k_choices, num_folds=args.num_folds)
     for k in k_choices:
         accs = results[k]
         print(f"   k = {k:3d}: " + "  ".join(f"{a:.4f}" for a in accs)
               + f"   mean {np.mean(accs):.4f} +- {np.std(accs):.4f}")
     print(f"   ({seconds:.1f} s)")
-    path, plot_seconds = _timed(plot_cross_validation, results, out / "knn_cross_validation.png",
+    path, plot_seconds = h.timed(plot_cross_validation, results, out / "knn_cross_validation.png",
                                 title=f"Cross-validation on k ({args.num_folds} folds, {num_train} images)")
     print(f"   wrote {path} ({plot_seconds:.1f} s)")
 
@@ -91,12 +86,6 @@ def main(argv=None) -> int:
               "cross_validation": {str(k_): v for k_, v in results.items()}, "best_k": k, "test_acc": test_acc}
     h.write_results(out, result)
     return 0
-
-
-def _timed(fn, *args, **kwargs):
-    start = time.perf_counter()
-    value = fn(*args, **kwargs)
-    return value, time.perf_counter() - start
 
 
 if __name__ == "__main__":

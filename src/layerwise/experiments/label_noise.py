@@ -16,8 +16,6 @@ the wall time; writes ``label_noise.png`` and ``results.json``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from ..classifiers import FullyConnectedNet
@@ -80,7 +78,7 @@ def main(argv=None) -> int:
         parser.error(str(exc))
     settings = SETTINGS[args.dataset]
     num_epochs = settings["epochs"][args.quick]
-    data = h.load_data(args.dataset, args.data_root, settings["num_training"], seed=args.seed)
+    data = h.load_data(args, settings["num_training"])
     print(f"3-layer net {HIDDEN_DIMS}, Adam {settings['learning_rate']:.0e}, {len(data['y_train'])} training images "
           f"of {args.dataset}, {num_epochs} epochs, batch {settings['batch_size']}; chance is "
           f"{1 / data.num_classes:.2f}")
@@ -98,7 +96,7 @@ def main(argv=None) -> int:
         {"final accuracy": {name: (xs, [r[key] for r in results.values()]) for name, key in curves.items()},
          "validation accuracy": {f"f={f:g}": (np.arange(len(r["val_acc_history"])), r["val_acc_history"])
                                  for f, r in results.items()}},
-        Path(args.out) / "label_noise.png", logx=False,
+        args.out / "label_noise.png", logx=False,
         xlabel={"final accuracy": "fraction of randomized training labels", "validation accuracy": "epoch"},
         title=f"Label noise on {args.dataset}")
     h.write_results(args.out, {"dataset": args.dataset, "num_epochs": num_epochs, **settings,

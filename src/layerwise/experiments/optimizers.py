@@ -15,8 +15,6 @@ epoch) and ``results.json``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from ..classifiers import FullyConnectedNet
@@ -55,8 +53,8 @@ def main(argv=None) -> int:
         parser.error(f"unknown update rules {unknown}; choose from {', '.join(LEARNING_RATES)}")
     settings = SETTINGS[args.dataset]
     num_epochs = settings["epochs"][args.quick]
-    data = h.load_data(args.dataset, args.data_root, settings["num_training"], seed=args.seed)
-    out = Path(args.out)
+    data = h.load_data(args, settings["num_training"])
+    out = args.out
     print(f"5-layer net {HIDDEN_DIMS}, weight scale {settings['weight_scale']}, {len(data['y_train'])} training "
           f"images of {args.dataset}, {num_epochs} epochs, batch {settings['batch_size']}")
 

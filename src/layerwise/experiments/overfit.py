@@ -16,8 +16,6 @@ the check.  Writes ``overfit.png`` (loss and accuracies) and ``results.json``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from ..classifiers import FullyConnectedNet
@@ -53,7 +51,7 @@ def main(argv=None) -> int:
     if args.num_examples < 1 or args.epochs < 1:
         parser.error(f"--num-examples and --epochs must be positive, got {args.num_examples} and {args.epochs}")
     num_epochs = min(args.epochs, 15) if args.quick else args.epochs
-    data = h.load_data(args.dataset, args.data_root, args.num_examples, seed=args.seed)
+    data = h.load_data(args, args.num_examples)
     nets = NETS[args.dataset]
     print(f"overfitting {len(data['y_train'])} images of {args.dataset}: SGD, {num_epochs} epochs, "
           f"batch {min(BATCH_SIZE, len(data['y_train']))}")
@@ -82,7 +80,7 @@ def main(argv=None) -> int:
         return {name: (np.arange(len(r[key])), r[key]) for name, r in results.items()}
     path = plot_panels({"training loss": lines("loss_history"), "training accuracy": lines("train_acc_history"),
                           "validation accuracy": lines("val_acc_history")},
-                         Path(args.out) / "overfit.png", logx=False,
+                         args.out / "overfit.png", logx=False,
                          xlabel={"training loss": "iteration", "training accuracy": "epoch",
                                  "validation accuracy": "epoch"},
                          title=f"Overfitting {len(data['y_train'])} images of {args.dataset}")

@@ -28,57 +28,17 @@ from pathlib import Path
 import numpy as np
 
 from .. import nn
+from ..data import cifar100_available
 from ..vis import plot_comparison, plot_weight_histograms
 from . import _helpers as h
 
 TARGETS = {"cifar10": 0.50, "cifar100": 0.35}
-_CIFAR100_FILES = ("cifar-100-python.tar.gz", "cifar-100-python", "cifar-100-matlab.tar.gz", "cifar-100-matlab")
-
-
-def pick_dataset(name, data_root=None):
-    """``name`` itself, or for ``'auto'``: cifar100 if its files are in the data root, else cifar10."""
-    if name != "auto":
-        return name
-    from ..data.paths import resolve_data_root
-
-    root = resolve_data_root(data_root)
-    return "cifar100" if any((root / f).exists() for f in _CIFAR100_FILES) else "cifar10"
-
-
-def load_data(dataset, data_root=None, quick=False):
-    """``(data_dict, num_classes)`` for ``train_net``: images ``(N, 32, 32, 3)`` float32 of about unit scale.
-
-    CIFAR-10 comes from ``get_CIFAR10_data`` (mean-subtracted, ``(N, 3, 32, 32)``), is
-    transposed to channels-last and divided by the training set's pixel standard
-    deviation; CIFAR-100 (20 superclasses) from ``CIFAR100_data``, already standardized.
-    ``quick`` keeps 2,000 training and 500 validation images.
-    """
-    from ..data import CIFAR100_data, get_CIFAR10_data
-
-    n_train, n_val = (2000, 500) if quick else (None, None)
-    if dataset == "cifar10":
-        raw = get_CIFAR10_data(root=data_root, num_training=n_train or 49000, num_validation=n_val or 1000)
-        scale = h.unit_std_scale(raw["X_train"])
-        splits = {}
-        for split in ("train", "val", "test"):
-            X = np.ascontiguousarray(raw[f"X_{split}"].transpose(0, 2, 3, 1))
-            X *= scale
-            splits[split] = (X, raw[f"y_{split}"])
-        return {f"data_{s}": splits[s] for s in splits}, 10
-    if dataset == "cifar100":
-        raw = CIFAR100_data(root=data_root)
-        data = {f"data_{s}": (raw[f"data_{s}"], raw[f"labels_{s}"]) for s in ("train", "val", "test")}
-        if quick:
-            data["data_train"] = tuple(a[:n_train] for a in data["data_train"])
-            data["data_val"] = tuple(a[:n_val] for a in data["data_val"])
-        return data, 20
-    raise ValueError(f"unknown dataset {dataset!r}; expected cifar10, cifar100 or auto")
 
 
 def _train(data, num_classes, make_optimizer, epochs, batch_size, hidden_dim, seed, **train_kwargs):
     """Build a TinyNet, train it with ``train_net``; return its histories, model and wall time."""
     nn.reset_seed(seed)  # same initial weights and the same minibatches in every run
-    model = nn.TinyNet(input_dim=int(np.prod(data["data_train"][0].shape[1:])), hidden_dim=hidden_dim,
+    model = nn.TinyNet(input_dim=int(np.prod(data["X_train"].shape[1:])), hidden_dim=hidden_dim,
                        num_classes=num_classes)
     start = time.perf_counter()
     _, loss_hist, train_acc, val_acc = nn.train_net(data, model, nn.cross_entropy(), make_optimizer(model),
@@ -92,9 +52,9 @@ def run_experiment(data, num_classes, out, epochs=10, baseline_epochs=20, batch_
     """All runs and figures; returns the summary written to ``out/results.json``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    iters_per_epoch = max(data["data_train"][0].shape[0] // batch_size, 1)
+    iters_per_epoch = max(len(data["y_train"]) // batch_size, 1)
     decay = dict(lr_decay=0.9, lr_decay_every=iters_per_epoch)  # x0.9 per epoch
-    summary = {"dataset": dataset, "num_train": int(data["data_train"][0].shape[0]), "runs": {}, "figures": {}}
+    summary = {"dataset": dataset, "num_train": len(data["y_train"]), "runs": {}, "figures": {}}
 
     def record(name, run):
         summary["runs"][name] = {"best_val_acc": max(run["val_acc"]), "final_val_acc": run["val_acc"][-1],
@@ -173,20 +133,17 @@ def run_experiment(data, num_classes, out, epochs=10, baseline_epochs=20, batch_
 
 def main(argv=None) -> int:
     # --dataset auto: cifar100 if its archive is in the data root, else cifar10.
-    # --quick: 2,000 training images, 2 epochs per run.
+    # --quick: 2,000 training, 500 validation and 500 test images, 2 epochs per run.
     args = h.experiment_parser("regularization", __doc__, datasets=("auto", "cifar10", "cifar100")).parse_args(argv)
-
-    from ..data.paths import DataFileError
-
-    dataset = pick_dataset(args.dataset, args.data_root)
-    try:
-        data, num_classes = load_data(dataset, args.data_root, args.quick)
-    except (FileNotFoundError, DataFileError) as exc:
-        print(f"layerwise experiment regularization: cannot load {dataset}: {exc}")
-        return 2
+    dataset = args.dataset
+    if dataset == "auto":
+        dataset = "cifar100" if cifar100_available(args.data_root) else "cifar10"
+    sizes = dict(num_training=2000, num_validation=500, num_test=500) if args.quick else {}
+    # channels last for the module API; CIFAR-100 comes standardized, CIFAR-10 is standardized here
+    data = h.load_data(args, dataset=dataset, standardize=True, layout="NHWC", **sizes)
     epochs = dict(epochs=2, baseline_epochs=2) if args.quick else {}
     start = time.perf_counter()
-    summary = run_experiment(data, num_classes, args.out, seed=args.seed, dataset=dataset, **epochs)
+    summary = run_experiment(data, data.num_classes, args.out, seed=args.seed, dataset=dataset, **epochs)
     print(f"\nbaseline best val {summary['runs']['baseline_adam']['best_val_acc']:.4f} on {dataset}; "
-          f"all runs and figures in {time.perf_counter() - start:.0f} s; summary in {Path(args.out) / 'results.json'}")
+          f"all runs and figures in {time.perf_counter() - start:.0f} s; summary in {args.out / 'results.json'}")
     return 0

@@ -19,8 +19,6 @@ templates of the classes, the sub-optimal net's are mostly noise),
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from ..classifiers.neural_net import TwoLayerNet
@@ -51,7 +49,7 @@ def run(data: dict, settings: dict, num_iters: int, seed: int = 0) -> dict:
 
 def main(argv=None) -> int:
     args = h.experiment_parser("two_layer_net", __doc__).parse_args(argv)
-    data = h.load_data(args.dataset, args.data_root, seed=args.seed)
+    data = h.load_data(args)
     num_iters = NUM_ITERS[args.quick]
     print(f"classic TwoLayerNet, {HIDDEN_SIZE} hidden units, {len(data['y_train'])} training images of "
           f"{args.dataset}, {num_iters} iterations of batch {BATCH_SIZE}")
@@ -69,7 +67,7 @@ def main(argv=None) -> int:
                                  "val_acc": val_acc, "test_acc": test_acc, **stats}
     h.print_table(["net", "learning rate", "decay", "reg", "last loss", "val acc", "test acc"], rows)
 
-    out = Path(args.out)
+    out = args.out
     image_shape = data["X_train"].shape[1:]
     print("wrote", plot_first_layer_weights({name: net.params["W1"].T for name, (net, _) in nets.items()},
                                             out / "two_layer_net_weights.png", image_shape=image_shape,

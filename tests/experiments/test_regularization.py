@@ -20,7 +20,8 @@ def _tiny_data(seed=0):
         X[np.arange(n), 0, 0, y] += 2.0  # a learnable signal
         return X, y
 
-    return {"data_train": split(48), "data_val": split(24), "data_test": split(12)}
+    (X_train, y_train), (X_val, y_val) = split(48), split(24)
+    return {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": y_val}
 
 
 def test_run_experiment_writes_figures_and_summary(tmp_path):
@@ -45,17 +46,21 @@ def test_run_experiment_writes_figures_and_summary(tmp_path):
     assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
 
 
-def test_pick_dataset_prefers_cifar100_when_its_archive_is_present(tmp_path):
-    assert regularization.pick_dataset("auto", tmp_path) == "cifar10"
+def test_auto_prefers_cifar100_when_its_archive_is_present(tmp_path):
+    from layerwise.data import cifar100_available
+
+    assert not cifar100_available(tmp_path)
     (tmp_path / "cifar-100-python.tar.gz").write_bytes(b"")
-    assert regularization.pick_dataset("auto", tmp_path) == "cifar100"
-    assert regularization.pick_dataset("cifar10", tmp_path) == "cifar10"
+    assert cifar100_available(tmp_path)
 
 
-def test_main_reports_missing_data(tmp_path, capsys):
-    assert regularization.main(["--dataset", "cifar10", "--data-root", str(tmp_path / "empty"),
-                                "--out", str(tmp_path / "out"), "--quick"]) == 2
-    assert "cannot load cifar10" in capsys.readouterr().out
+def test_missing_data_is_one_line(tmp_path, capsys):
+    from layerwise.cli import main
+
+    assert main(["experiment", "regularization", "--dataset", "cifar10", "--data-root", str(tmp_path / "empty"),
+                 "--out", str(tmp_path / "out"), "--quick"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("layerwise experiment: error: CIFAR-10 not found.") and "empty" in err[0]
 
 
 @pytest.mark.slow
