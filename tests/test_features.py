@@ -324,7 +324,7 @@ def test_feature_errors(rng):
         hog_features(np.full((1, 8, 8, 3), "a"))
     with pytest.raises(ValueError, match=r"expected an RGB image \(H, W, 3\).*got shape \(8, 8\)"):
         color_histogram_hsv(np.zeros((8, 8)))
-    with pytest.raises(ValueError, match="nbin must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match=r"color_histograms_hsv: nbin must be an integer >= 1, got 0"):
         color_histogram_hsv(np.zeros((8, 8, 3)), nbin=0)
     with pytest.raises(ValueError, match="need finite xmin < xmax.*xmin=10, xmax=10"):
         color_histogram_hsv(np.zeros((8, 8, 3)), xmin=10, xmax=10)

@@ -457,5 +457,7 @@ def test_schedule_errors_are_explained():
         optim.get_schedule("linear")
     with pytest.raises(ValueError, match=r"unknown argument\(s\) decay for schedule 'step'.*decay_rate"):
         optim.get_schedule("step", decay=0.5)
-    with pytest.raises(ValueError, match="every_epochs must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match=r"StepDecay: every_epochs must be an integer >= 1, got 0"):
         optim.StepDecay(0.5, every_epochs=0)
+    with pytest.raises(ValueError, match=r"LinearWarmup: warmup_iterations must be an integer >= 1, got True"):
+        optim.LinearWarmup(warmup_iterations=True)     # a bool is not a count

@@ -263,7 +263,7 @@ def test_plot_misclassified_errors(tmp_path, rng):
     X = rng.random((10, 8, 8, 3))
     with pytest.raises(ValueError, match="10 images but 9 labels"):
         vis.plot_misclassified(X, np.zeros(9, int), np.zeros(9, int), NAMES, tmp_path / "m.png")
-    with pytest.raises(ValueError, match="per_class must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match=r"plot_misclassified: per_class must be an integer >= 1, got 0"):
         vis.plot_misclassified(X, np.zeros(10, int), np.zeros(10, int), NAMES, tmp_path / "m.png", per_class=0)
 
 

@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .checks import integer
+
 __all__ = [
     "rgb2gray",
     "rgb_to_hsv",
@@ -210,8 +212,7 @@ def color_histograms_hsv(imgs, nbin=10, xmin=0, xmax=255, normalized=True):
         raise ValueError(f"color_histograms_hsv: expected a batch of RGB images (N, H, W, 3), "
                          f"got shape {imgs.shape}; for one image call color_histogram_hsv(im)")
     _check_numeric("color_histograms_hsv", imgs)
-    if isinstance(nbin, bool) or not isinstance(nbin, (int, np.integer)) or nbin < 1:
-        raise ValueError(f"color_histograms_hsv: nbin must be a positive integer, got {nbin!r}")
+    nbin = integer(nbin, "nbin", 1, where="color_histograms_hsv")
     if not (np.isfinite(xmin) and np.isfinite(xmax) and xmax > xmin):
         raise ValueError(f"color_histograms_hsv: need finite xmin < xmax (the pixel range), "
                          f"got xmin={xmin!r}, xmax={xmax!r}")

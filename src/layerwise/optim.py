@@ -64,6 +64,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from .checks import integer
+
 __all__ = [
     "sgd",
     "sgd_momentum",
@@ -489,7 +491,7 @@ class StepDecay(_Schedule):
     name = "step"
 
     def __post_init__(self):
-        _check_positive_int(self.every_epochs, "every_epochs")
+        integer(self.every_epochs, "every_epochs", 1, where=type(self).__name__)
 
     def __call__(self, iteration, epoch, base_lr):
         return _decayed(base_lr, self.decay_rate, epoch // self.every_epochs)
@@ -505,7 +507,7 @@ class IterationStepDecay(_Schedule):
     name = "step_iterations"
 
     def __post_init__(self):
-        _check_positive_int(self.every_iterations, "every_iterations")
+        integer(self.every_iterations, "every_iterations", 1, where=type(self).__name__)
 
     def __call__(self, iteration, epoch, base_lr):
         return _decayed(base_lr, self.decay_rate, iteration // self.every_iterations)
@@ -530,9 +532,9 @@ class CosineDecay(_Schedule):
 
     def __post_init__(self):
         if self.total_iterations is not None:
-            _check_positive_int(self.total_iterations, "total_iterations")
+            integer(self.total_iterations, "total_iterations", 1, where=type(self).__name__)
         if self.warmup_iterations:
-            _check_positive_int(self.warmup_iterations, "warmup_iterations")
+            integer(self.warmup_iterations, "warmup_iterations", 1, where=type(self).__name__)
 
     def __call__(self, iteration, epoch, base_lr):
         if self.total_iterations is None:
@@ -556,15 +558,10 @@ class LinearWarmup(_Schedule):
     name = "warmup"
 
     def __post_init__(self):
-        _check_positive_int(self.warmup_iterations, "warmup_iterations")
+        integer(self.warmup_iterations, "warmup_iterations", 1, where=type(self).__name__)
 
     def __call__(self, iteration, epoch, base_lr):
         return base_lr * min(1.0, (iteration + 1) / self.warmup_iterations)
-
-
-def _check_positive_int(value, name):
-    if not (isinstance(value, (int, np.integer)) and value >= 1):
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
 SCHEDULES = {cls.name: cls for cls in (StepDecay, IterationStepDecay, CosineDecay, LinearWarmup)}

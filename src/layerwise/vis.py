@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .checks import integer
 from .fileio import atomic_open
 
 __all__ = [
@@ -56,8 +57,7 @@ def visualize_grid(Xs, ubound=255.0, padding=1):
     if Xs.ndim != 4 or len(Xs) == 0:
         raise ValueError(f"visualize_grid: expected a non-empty batch of images (N, H, W, C) or (N, H, W), "
                          f"got shape {np.shape(Xs)}")
-    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
-        raise ValueError(f"visualize_grid: padding must be a non-negative integer, got {padding!r}")
+    padding = integer(padding, "padding", 0, where="visualize_grid")
     N, H, W, C = Xs.shape
     G = math.ceil(math.sqrt(N))
     low = Xs.min(axis=(1, 2, 3), keepdims=True)
@@ -249,8 +249,7 @@ def plot_misclassified(X, y_true, y_pred, class_names, path, per_class=8, seed=0
     y_true, y_pred = _labels("plot_misclassified", y_true, y_pred, C)
     if len(images) != len(y_true):
         raise ValueError(f"plot_misclassified: {len(images)} images but {len(y_true)} labels")
-    if isinstance(per_class, bool) or not isinstance(per_class, (int, np.integer)) or per_class < 1:
-        raise ValueError(f"plot_misclassified: per_class must be a positive integer, got {per_class!r}")
+    per_class = integer(per_class, "per_class", 1, where="plot_misclassified")
     rng = None if seed is None else np.random.default_rng(seed)
     N, H, W, Ch = images.shape
     pad = 2
@@ -313,8 +312,7 @@ def plot_comparison(histories, path, ylabel, xlabel="iteration", title=None, smo
     """
     if not isinstance(histories, Mapping) or not histories:
         raise ValueError("plot_comparison: histories must be a non-empty dict {run name: list of values}")
-    if isinstance(smooth, bool) or not isinstance(smooth, (int, np.integer)) or smooth < 1:
-        raise ValueError(f"plot_comparison: smooth must be a positive integer, got {smooth!r}")
+    smooth = integer(smooth, "smooth", 1, where="plot_comparison")
     fig = _figure((7, 4.5))
     ax = fig.subplots()
     for name, values in histories.items():
@@ -454,8 +452,7 @@ def _labels(where, y_true, y_pred, num_classes):
     if y_true.ndim != 1 or y_true.shape != y_pred.shape:
         raise ValueError(f"{where}: y_true and y_pred must be 1-D and of equal length, "
                          f"got shapes {y_true.shape} and {y_pred.shape}")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
-        raise ValueError(f"{where}: num_classes must be a positive integer, got {num_classes!r}")
+    num_classes = integer(num_classes, "num_classes", 1, where=where)
     for name, y in (("y_true", y_true), ("y_pred", y_pred)):
         if y.size and not np.issubdtype(y.dtype, np.integer):
             raise ValueError(f"{where}: {name} must hold integer labels, got dtype {y.dtype}")

@@ -231,7 +231,7 @@ def test_sequential_gradcheck_through_conv_pool_fc(rng):
         assert rel_error(net.grads[name], numeric, floor=1e-3) < 1e-6, name
 
 
-def test_backward_without_input_grad_skips_the_leading_layers_but_keeps_parameter_grads(rng):
+def test_backward_without_dx_skips_the_leading_layers_but_keeps_parameter_grads(rng):
     net = nn.sequential(nn.flatten(), nn.fc(6, 4, name="fc1"), nn.relu(), nn.fc(4, 2, name="fc2"))
     x = rng.standard_normal((3, 2, 3))
     dout = rng.standard_normal((3, 2))
@@ -241,7 +241,7 @@ def test_backward_without_input_grad_skips_the_leading_layers_but_keeps_paramete
     assert dx.shape == x.shape
     net.forward(x)
     net.layers[0].meta = None  # flatten's backward would now fail: it must not be called
-    assert net.backward(dout, input_grad=False) is None
+    assert net.backward(dout, compute_dx=False) is None
     for name, grad in full.items():
         assert np.array_equal(net.grads[name], grad), name
 

@@ -241,7 +241,7 @@ class ConvNet(Classifier):
         h = h.reshape(D, N).T
         L = self.num_layers
         out = classifier_head(h, p, self.num_conv_layers + 1, L, self.normalization, self.bn_params,
-                              self.dropout_param, y, input_grad=self.num_conv_layers > 0)
+                              self.dropout_param, y, compute_dx=self.num_conv_layers > 0)
         if y is None:
             return out
         loss, grads, dout = out

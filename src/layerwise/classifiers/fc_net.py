@@ -117,12 +117,12 @@ def hidden_layers_backward(dout, caches, grads, normalization=None, compute_dx=T
 
 
 def classifier_head(h, params, first, last, normalization=None, bn_params=(), dropout_param=None, y=None,
-                    input_grad=False):
+                    compute_dx=False):
     """Hidden layers ``first .. last - 1`` (see :func:`hidden_layers_forward`), affine ``W{last}``, softmax loss.
 
     h: (N, d1, ..., dk).  Returns the scores (N, C) when ``y`` is None; else
     ``(loss, grads, dh)`` with ``grads`` of the head's parameters and ``dh`` the
-    gradient with respect to ``h`` (None unless ``input_grad``: the gradient
+    gradient with respect to ``h`` (None unless ``compute_dx``: the gradient
     with respect to input images is never needed in training).
     """
     h, caches = hidden_layers_forward(h, params, range(first, last), normalization, bn_params, dropout_param)
@@ -131,8 +131,9 @@ def classifier_head(h, params, first, last, normalization=None, bn_params=(), dr
         return scores
     loss, dout = softmax_loss(scores, y)
     grads = {}
-    dout, grads[f"W{last}"], grads[f"b{last}"] = affine_backward(dout, last_cache, compute_dx=bool(caches) or input_grad)
-    dout = hidden_layers_backward(dout, caches, grads, normalization, compute_dx=input_grad)
+    dout, grads[f"W{last}"], grads[f"b{last}"] = affine_backward(dout, last_cache,
+                                                                 compute_dx=bool(caches) or compute_dx)
+    dout = hidden_layers_backward(dout, caches, grads, normalization, compute_dx=compute_dx)
     return loss, grads, dout
 
 

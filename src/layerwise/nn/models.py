@@ -61,9 +61,9 @@ class Module(Classifier):
         """Scores for the batch ``x``; ``is_training`` and ``seed`` reach the dropout layers."""
         return self.net.forward(np.asarray(x, dtype=self.dtype), is_training, seed)
 
-    def backward(self, dout, input_grad=True):
+    def backward(self, dout, compute_dx=True):
         """Backpropagate ``dout`` (d loss / d scores); stores every layer's gradients, returns d loss / d x."""
-        return self.net.backward(dout, input_grad)
+        return self.net.backward(dout, compute_dx)
 
     def __repr__(self):
         return f"{type(self).__name__}: {self.net!r}"

@@ -84,10 +84,10 @@ class Layer:
         self.grads = {}
         self.meta = None
 
-    def forward(self, x):  # pragma: no cover - interface
+    def forward(self, x, is_training=False, seed=None):  # pragma: no cover - interface
         raise NotImplementedError
 
-    def backward(self, dout):  # pragma: no cover - interface
+    def backward(self, dout, compute_dx=True):  # pragma: no cover - interface
         raise NotImplementedError
 
     def _param(self, key):
@@ -436,21 +436,21 @@ class sequential:
             x = layer.forward(x, is_training, seed)
         return x
 
-    def backward(self, dout, input_grad=True):
+    def backward(self, dout, compute_dx=True):
         """Run the layers' backward passes in reverse order; return ``d loss / d input``.
 
-        ``input_grad=False`` (used in training) skips the work that only the
+        ``compute_dx=False`` (used in training) skips the work that only the
         input gradient needs: the layers before the first layer with
         parameters, and that layer's ``dx`` (one GEMM); returns None.
         """
         layers = self.layers
         stop = 0
-        if not input_grad:
+        if not compute_dx:
             stop = next((i for i, layer in enumerate(layers) if layer.params), len(layers))
         for i in range(len(layers) - 1, stop - 1, -1):
             layer = layers[i]
-            dout = layer.backward(dout, compute_dx=input_grad or i != stop)
-        return dout if input_grad else None
+            dout = layer.backward(dout, compute_dx=compute_dx or i != stop)
+        return dout if compute_dx else None
 
     # -- access by name -------------------------------------------------------
 

@@ -84,9 +84,9 @@ class _NetModel:
         self.net = _net_of(model)
         self.regularization, self.reg_lambda = regularization, reg_lambda
         try:  # ready-made models and sequential can skip the input gradient
-            self._skip_input_grad = "input_grad" in inspect.signature(model.backward).parameters
+            self._skip_dx = "compute_dx" in inspect.signature(model.backward).parameters
         except (TypeError, ValueError):
-            self._skip_input_grad = False
+            self._skip_dx = False
 
     @property
     def params(self):
@@ -98,8 +98,8 @@ class _NetModel:
         scores = self.model.forward(X, is_training=True)
         loss = self.loss_func.forward(scores, y)
         dout = self.loss_func.backward()
-        if self._skip_input_grad:
-            self.model.backward(dout, input_grad=False)
+        if self._skip_dx:
+            self.model.backward(dout, compute_dx=False)
         else:
             self.model.backward(dout)
         loss += regularize(self.net, self.regularization, self.reg_lambda)
