@@ -18,6 +18,12 @@ def rng():
     return np.random.default_rng(231)
 
 
+def _drawn(figure, path):
+    """``path``, after checking that the plot returned its figure (the one it wrote there)."""
+    assert type(figure).__name__ == "NotebookFigure" and figure.get_axes()
+    return path
+
+
 def _assert_png(path, min_bytes=5_000):
     path = str(path)
     assert os.path.isfile(path)
@@ -147,10 +153,9 @@ def test_confusion_matrix_errors():
 def test_plot_history_from_solver_and_dict(tmp_path, rng):
     solver = SimpleNamespace(loss_history=list(2 - rng.random(200)), train_acc_history=[0.1, 0.3, 0.5],
                              val_acc_history=[0.1, 0.25, 0.4])
-    path = vis.plot_history(solver, tmp_path / "runs" / "history.png")  # creates the parent folder
-    assert path == str(tmp_path / "runs" / "history.png")
-    width, _ = _assert_png(path)
-    only_loss = vis.plot_history({"loss_history": [3.0, 2.0, 1.5]}, tmp_path / "loss.png")
+    path = _drawn(vis.plot_history(solver, tmp_path / "runs" / "history.png"), tmp_path / "runs" / "history.png")
+    width, _ = _assert_png(path)                                          # the parent folder was created
+    only_loss = _drawn(vis.plot_history({"loss_history": [3.0, 2.0, 1.5]}, tmp_path / "loss.png"), tmp_path / "loss.png")
     assert _assert_png(only_loss, min_bytes=2_000)[0] < width  # one panel instead of two
     with pytest.raises(ValueError, match="expected a Solver or a dict with 'loss_history'"):
         vis.plot_history({"val_acc_history": [0.1]}, tmp_path / "bad.png")
@@ -165,7 +170,7 @@ def test_plot_history_from_solver_and_dict(tmp_path, rng):
 ])
 def test_plot_first_layer_weights(tmp_path, rng, W, kwargs):
     W = W * rng.standard_normal(W.shape)
-    _assert_png(vis.plot_first_layer_weights(W, tmp_path / "w.png", **kwargs), min_bytes=2_000)
+    _assert_png(_drawn(vis.plot_first_layer_weights(W, tmp_path / "w.png", **kwargs), tmp_path / "w.png"), min_bytes=2_000)
 
 
 def test_plot_first_layer_weights_errors(tmp_path):
@@ -186,8 +191,9 @@ def _png_size(path):
 
 def test_plot_first_layer_weights_of_several_nets_side_by_side(tmp_path, rng):
     W = rng.standard_normal((3072, 10))
-    one = vis.plot_first_layer_weights(W, tmp_path / "one.png")
-    two = vis.plot_first_layer_weights({"sub-optimal": W, "tuned": 2 * W}, tmp_path / "two.png")
+    one = _drawn(vis.plot_first_layer_weights(W, tmp_path / "one.png"), tmp_path / "one.png")
+    two = _drawn(vis.plot_first_layer_weights({"sub-optimal": W, "tuned": 2 * W}, tmp_path / "two.png"),
+                 tmp_path / "two.png")
     _assert_png(two)
     (w1, h1), (w2, h2) = _png_size(one), _png_size(two)
     assert h1 == h2 and w2 == 2 * w1
@@ -199,7 +205,8 @@ def test_plot_training_comparison(tmp_path, rng):
     base = {"loss_history": list(2 - rng.random(50)), "train_acc_history": [0.1, 0.3], "val_acc_history": [0.1, 0.2]}
     bn = SimpleNamespace(loss_history=list(1 - rng.random(50)), train_acc_history=[0.2, 0.5],
                          val_acc_history=[0.2, 0.3])
-    path = vis.plot_training_comparison({"baseline": base, "batchnorm": bn}, tmp_path / "curves.png")
+    path = _drawn(vis.plot_training_comparison({"baseline": base, "batchnorm": bn}, tmp_path / "curves.png"),
+                  tmp_path / "curves.png")
     _assert_png(path)
     width, height = _png_size(path)
     assert height > width  # three panels stacked
@@ -213,18 +220,18 @@ def test_plot_training_comparison(tmp_path, rng):
 def test_plot_panels_heatmaps_and_weight_histograms(tmp_path, rng):
     scales = np.logspace(-4, 0, 5)
     lines = {"baseline": (scales, rng.random(5)), "batchnorm": (scales, rng.random(5))}
-    path = vis.plot_panels({"val acc": lines, "loss": lines}, tmp_path / "panels.png", xlabel="weight scale",
-                           logy=("loss",))
+    path = _drawn(vis.plot_panels({"val acc": lines, "loss": lines}, tmp_path / "panels.png", xlabel="weight scale",
+                                  logy=("loss",)), tmp_path / "panels.png")
     _assert_png(path)
     assert _png_size(path)[0] > _png_size(path)[1]  # two panels side by side
-    _assert_png(vis.plot_heatmaps({"3-layer": rng.random((3, 4)), "5-layer": np.full((3, 4), np.nan)},
-                                  tmp_path / "heat.png", xs=[1e-3, 1e-2, 1e-1, 1], ys=[1e-3, 1e-2, 1e-1],
-                                  xlabel="learning rate", ylabel="weight scale"))
+    _assert_png(_drawn(vis.plot_heatmaps({"3-layer": rng.random((3, 4)), "5-layer": np.full((3, 4), np.nan)},
+                                         tmp_path / "heat.png", xs=[1e-3, 1e-2, 1e-1, 1], ys=[1e-3, 1e-2, 1e-1],
+                                         xlabel="learning rate", ylabel="weight scale"), tmp_path / "heat.png"))
     with pytest.raises(ValueError, match=r"grid 'x' must have shape \(3, 4\) \(len\(ys\), len\(xs\)\), got \(4, 3\)"):
         vis.plot_heatmaps({"x": np.zeros((4, 3))}, tmp_path / "bad.png", xs=range(4), ys=range(3),
                           xlabel="a", ylabel="b")
-    _assert_png(vis.plot_weight_histograms({"L1": rng.laplace(size=500), "L2": rng.normal(size=500)},
-                                           tmp_path / "hist.png", xlabel="fc1 weight"))
+    _assert_png(_drawn(vis.plot_weight_histograms({"L1": rng.laplace(size=500), "L2": rng.normal(size=500)},
+                                           tmp_path / "hist.png", xlabel="fc1 weight"), tmp_path / "hist.png"))
     for plot, args in ((vis.plot_panels, ("x",)), (vis.plot_weight_histograms, ())):
         with pytest.raises(ValueError, match="must be a non-empty dict"):
             plot({}, tmp_path / "bad.png", *args)
@@ -234,7 +241,7 @@ def test_plot_panels_heatmaps_and_weight_histograms(tmp_path, rng):
 def test_plot_confusion_matrix(tmp_path, rng):
     y = rng.integers(0, 4, 200)
     pred = np.where(rng.random(200) < 0.6, y, rng.integers(0, 4, 200))
-    _assert_png(vis.plot_confusion_matrix(y, pred, NAMES, tmp_path / "cm.png"))
+    _assert_png(_drawn(vis.plot_confusion_matrix(y, pred, NAMES, tmp_path / "cm.png"), tmp_path / "cm.png"))
     with pytest.raises(ValueError, match=r"y_true must lie in \[0, 3\]"):
         vis.plot_confusion_matrix(y + 1, pred, NAMES, tmp_path / "cm2.png")
 
@@ -248,14 +255,15 @@ def test_plot_misclassified(tmp_path, rng, layout):
         X = X[..., 0] - 128  # not in [0, 255]: rescaled per image
     y = rng.integers(0, 4, 120)
     pred = rng.integers(0, 4, 120)
-    _assert_png(vis.plot_misclassified(X, y, pred, NAMES, tmp_path / "mis.png", per_class=5))
+    _assert_png(_drawn(vis.plot_misclassified(X, y, pred, NAMES, tmp_path / "mis.png", per_class=5), tmp_path / "mis.png"))
 
 
 def test_plot_samples_of_every_prediction(tmp_path, rng):
     X = rng.random((40, 8, 8, 3))
     y = rng.integers(0, 4, 40)
-    errors = vis.plot_misclassified(X, y, y, NAMES, tmp_path / "none.png")            # no errors: empty rows
-    samples = vis.plot_misclassified(X, y, y, NAMES, tmp_path / "all.png", errors_only=False)
+    errors = _drawn(vis.plot_misclassified(X, y, y, NAMES, tmp_path / "none.png"), tmp_path / "none.png")  # empty rows
+    samples = _drawn(vis.plot_misclassified(X, y, y, NAMES, tmp_path / "all.png", errors_only=False),
+                     tmp_path / "all.png")
     assert os.path.getsize(samples) > os.path.getsize(errors) + 1000
 
 
@@ -269,12 +277,12 @@ def test_plot_misclassified_errors(tmp_path, rng):
 
 def test_plot_comparison_and_cross_validation(tmp_path, rng):
     runs = {"sgd": 2 - np.cumsum(rng.random(300)) / 300, "adam": 2 - np.cumsum(rng.random(300)) / 200}
-    _assert_png(vis.plot_comparison(runs, tmp_path / "cmp.png", "loss", smooth=20, logy=True))
-    _assert_png(vis.plot_comparison({"a": [0.1, 0.2], "b": [0.2, 0.1]}, tmp_path / "acc.png", "val accuracy",
-                                    xlabel="epoch"))
+    _assert_png(_drawn(vis.plot_comparison(runs, tmp_path / "cmp.png", "loss", smooth=20, logy=True), tmp_path / "cmp.png"))
+    _assert_png(_drawn(vis.plot_comparison({"a": [0.1, 0.2], "b": [0.2, 0.1]}, tmp_path / "acc.png", "val accuracy",
+                                    xlabel="epoch"), tmp_path / "acc.png"))
     with pytest.raises(ValueError, match="histories must be a non-empty dict"):
         vis.plot_comparison({}, tmp_path / "x.png", "loss")
-    _assert_png(vis.plot_cross_validation({1: [0.2, 0.25], 3: [0.26, 0.27], 5: [0.28, 0.3]}, tmp_path / "cv.png"))
+    _assert_png(_drawn(vis.plot_cross_validation({1: [0.2, 0.25], 3: [0.26, 0.27], 5: [0.28, 0.3]}, tmp_path / "cv.png"), tmp_path / "cv.png"))
 
 
 def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path, monkeypatch):
@@ -291,3 +299,21 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path, monke
         vis.plot_comparison({"a": [1.0, 2.0]}, path, "loss")
     assert path.read_bytes() == b"old"
     assert os.listdir(tmp_path) == ["cmp.png"]
+
+
+def test_plots_return_their_figure_for_notebooks_and_write_only_when_given_a_path(tmp_path, rng, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    figures = [
+        vis.plot_history({"loss_history": [3.0, 2.0], "train_acc_history": [0.1], "val_acc_history": [0.2]}),
+        vis.plot_comparison({"a": [1.0, 0.5]}),
+        vis.plot_panels({"acc": {"run": ([1, 2], [0.1, 0.2])}}),
+        vis.plot_heatmaps({"grid": rng.random((2, 3))}),                      # rows and columns by index
+        vis.plot_confusion_matrix([0, 1, 1], [0, 1, 0], ["a", "b"]),
+        vis.plot_cross_validation({1: [0.2, 0.3]}),
+    ]
+    assert os.listdir(tmp_path) == []                                        # nothing written without a path
+    for figure in figures:
+        png = figure._repr_png_()                                            # what Jupyter shows inline
+        assert png[:8] == PNG_SIGNATURE and len(png) > 2_000
+    heat = figures[3].get_axes()[0]
+    assert [t.get_text() for t in heat.get_xticklabels()] == ["0", "1", "2"]

@@ -1,15 +1,18 @@
-"""Pictures of data, weights and training runs, written as PNG files.
+"""Pictures of data, weights and training runs: matplotlib figures, shown inline in notebooks and written as PNG.
 
 Every ``plot_*`` function draws on its own matplotlib ``Figure`` (never
 through ``pyplot``, so it neither changes nor needs an interactive backend and
-leaves no figure open), writes the PNG atomically (a temporary file in the
-same folder, then ``os.replace``; parent folders are created) and returns the
-path as a string.  matplotlib is imported only when a plot is drawn;
-``visualize_grid`` and ``confusion_matrix`` need NumPy alone.
+leaves no figure open) and returns it; a notebook cell ending in the call shows
+it.  Given a ``path``, it also writes the PNG there atomically (a temporary
+file in the same folder, then ``os.replace``; parent folders are created).
+matplotlib is imported only when a plot is drawn; ``visualize_grid`` and
+``confusion_matrix`` need NumPy alone.
 """
 
 from __future__ import annotations
 
+import functools
+import io
 import math
 from collections.abc import Mapping
 
@@ -133,7 +136,7 @@ def confusion_matrix(y_true, y_pred, num_classes):
 # Plots
 # ----------------------------------------------------------------------------
 
-def plot_history(solver_or_histories, path, title=None):
+def plot_history(solver_or_histories, path=None, title=None):
     """Training loss per iteration and train/val accuracy per epoch.
 
     solver_or_histories: a ``Solver`` (or any object with ``loss_history``,
@@ -160,10 +163,10 @@ def plot_history(solver_or_histories, path, title=None):
         axes[1].legend()
     if title:
         fig.suptitle(title)
-    return _save(fig, path)
+    return _finish(fig, path)
 
 
-def plot_first_layer_weights(W, path, image_shape=None, channels_last=False, padding=2, title=None):
+def plot_first_layer_weights(W, path=None, image_shape=None, channels_last=False, padding=2, title=None):
     """First-layer weights as images, tiled with :func:`visualize_grid`.
 
     W: affine weights ``(D, H)`` (one image per hidden unit) or conv filters
@@ -184,7 +187,7 @@ def plot_first_layer_weights(W, path, image_shape=None, channels_last=False, pad
         ax.set_title(f"{name} ({count} {kind})" if name is not None else f"First-layer weights ({count} {kind})")
     if title or len(grids) > 1:
         fig.suptitle(title or "First-layer weights")
-    return _save(fig, path)
+    return _finish(fig, path)
 
 
 def _weight_grid(W, image_shape, channels_last, padding):
@@ -203,7 +206,7 @@ def _weight_grid(W, image_shape, channels_last, padding):
     return visualize_grid(images, ubound=1.0, padding=padding), len(images), "filters" if W.ndim == 4 else "units"
 
 
-def plot_confusion_matrix(y_true, y_pred, class_names, path, title=None):
+def plot_confusion_matrix(y_true, y_pred, class_names, path=None, title=None):
     """Confusion matrix as a heat map (rows: true class, columns: predicted), with the counts written in.
 
     Colours are row-normalized (the fraction of each true class), so rare
@@ -229,10 +232,10 @@ def plot_confusion_matrix(y_true, y_pred, class_names, path, title=None):
                         color="white" if frac[i, j] > 0.5 else "black")
     accuracy = np.trace(M) / max(1, M.sum())
     ax.set_title(title or f"Confusion matrix (accuracy {accuracy:.3f})")
-    return _save(fig, path)
+    return _finish(fig, path)
 
 
-def plot_misclassified(X, y_true, y_pred, class_names, path, per_class=8, seed=0, title=None, errors_only=True):
+def plot_misclassified(X, y_true, y_pred, class_names, path=None, per_class=8, seed=0, title=None, errors_only=True):
     """Grid of misclassified examples: row ``c`` shows up to ``per_class`` images predicted as ``c``
     whose true class is another one, each captioned with its true class.  With ``errors_only=False``
     the rows sample every image predicted as ``c``, right or wrong (a sample of the predictions).
@@ -274,10 +277,10 @@ def plot_misclassified(X, y_true, y_pred, class_names, path, per_class=8, seed=0
     ax.set_ylabel("predicted class")
     what = "Misclassified examples" if errors_only else "Sample predictions"
     ax.set_title(title or f"{what} (caption: true class); {int(np.sum(y_true != y_pred))} errors")
-    return _save(fig, path)
+    return _finish(fig, path)
 
 
-def plot_training_comparison(runs, path, title=None):
+def plot_training_comparison(runs, path=None, title=None):
     """Training loss, training accuracy and validation accuracy of several runs, one panel each.
 
     runs: ``{name: Solver or histories dict}`` (anything :func:`plot_history`
@@ -301,10 +304,10 @@ def plot_training_comparison(runs, path, title=None):
         ax.legend(loc="upper center", ncol=4, fontsize=8)
     if title:
         fig.suptitle(title)
-    return _save(fig, path)
+    return _finish(fig, path)
 
 
-def plot_comparison(histories, path, ylabel, xlabel="iteration", title=None, smooth=1, logy=False):
+def plot_comparison(histories, path=None, ylabel="value", xlabel="iteration", title=None, smooth=1, logy=False):
     """One line per run: ``histories`` maps a run's name to its values (loss or accuracy per step/epoch).
 
     ``smooth > 1`` plots a trailing moving average over that many points
@@ -328,10 +331,10 @@ def plot_comparison(histories, path, ylabel, xlabel="iteration", title=None, smo
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title or f"{ylabel} by run")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    return _save(fig, path)
+    return _finish(fig, path)
 
 
-def plot_panels(panels, path, xlabel, logx=True, logy=(), title=None):
+def plot_panels(panels, path=None, xlabel="", logx=True, logy=(), title=None):
     """Side-by-side panels ``{ylabel: {line name: (xs, ys)}}``, e.g. final accuracy against a weight scale.
 
     ``xlabel`` is one label for every panel or a dict ``{ylabel: xlabel}``;
@@ -352,13 +355,19 @@ def plot_panels(panels, path, xlabel, logx=True, logy=(), title=None):
         ax.legend(fontsize=8)
     if title:
         fig.suptitle(title)
-    return _save(fig, path)
+    return _finish(fig, path)
 
 
-def plot_heatmaps(grids, path, xs, ys, xlabel, ylabel, title=None):
-    """One heat map per ``{name: values (len(ys), len(xs))}`` in [0, 1], cells annotated; NaN cells marked 'div'."""
+def plot_heatmaps(grids, path=None, xs=None, ys=None, xlabel="", ylabel="", title=None):
+    """One heat map per ``{name: values (len(ys), len(xs))}`` in [0, 1], cells annotated; NaN cells marked 'div'.
+
+    ``xs``, ``ys``: the settings of the columns and rows (default: their indices).
+    """
     if not isinstance(grids, Mapping) or not grids:
         raise ValueError("plot_heatmaps: grids must be a non-empty dict {name: 2-D values}")
+    rows, cols = (np.shape(next(iter(grids.values()))) + (1, 1))[:2]
+    xs = range(cols) if xs is None else xs
+    ys = range(rows) if ys is None else ys
     fig = _figure((0.7 * len(xs) * len(grids) + 2, 0.55 * len(ys) + 1.8))
     axes = fig.subplots(1, len(grids), squeeze=False)[0]
     for ax, (name, grid) in zip(axes, grids.items()):
@@ -370,16 +379,16 @@ def plot_heatmaps(grids, path, xs, ys, xlabel, ylabel, title=None):
         for (i, j), v in np.ndenumerate(grid):
             ax.text(j, i, "div" if np.isnan(v) else f"{v:.2f}", ha="center", va="center", fontsize=7,
                     color="white" if np.isnan(v) or v < 0.6 else "black")
-        ax.set_xticks(range(len(xs)), [f"{x:.0e}" for x in xs], rotation=45, fontsize=7)
-        ax.set_yticks(range(len(ys)), [f"{y:.0e}" for y in ys], fontsize=7)
+        ax.set_xticks(range(len(xs)), [_tick(x) for x in xs], rotation=45, fontsize=7)
+        ax.set_yticks(range(len(ys)), [_tick(y) for y in ys], fontsize=7)
         ax.set(xlabel=xlabel, ylabel=ylabel, title=str(name))
     fig.colorbar(image, ax=list(axes), shrink=0.8)
     if title:
         fig.suptitle(title)
-    return _save(fig, path)
+    return _finish(fig, path)
 
 
-def plot_weight_histograms(weights, path, xlabel="weight", bins=101):
+def plot_weight_histograms(weights, path=None, xlabel="weight", bins=101):
     """Histograms (log counts, one shared range) of several runs' weights ``{name: array}``, side by side."""
     if not isinstance(weights, Mapping) or not weights:
         raise ValueError("plot_weight_histograms: weights must be a non-empty dict {run name: array}")
@@ -388,10 +397,10 @@ def plot_weight_histograms(weights, path, xlabel="weight", bins=101):
     for ax, (name, w) in zip(fig.subplots(1, len(weights), squeeze=False, sharex=True)[0], weights.items()):
         ax.hist(np.ravel(w), bins=bins, range=(-limit, limit), log=True)
         ax.set(title=str(name), xlabel=xlabel)
-    return _save(fig, path)
+    return _finish(fig, path)
 
 
-def plot_cross_validation(results, path, title=None, xlabel="k"):
+def plot_cross_validation(results, path=None, title=None, xlabel="k"):
     """Cross-validation accuracies ``{k: [fold accuracies]}``: every fold as a dot, mean +- std as error bars."""
     if not isinstance(results, Mapping) or not results:
         raise ValueError("plot_cross_validation: results must be a non-empty dict {k: list of accuracies}")
@@ -408,27 +417,50 @@ def plot_cross_validation(results, path, title=None, xlabel="k"):
         ax.set_xticks(ks, [str(k) for k in ks])
     ax.set(xlabel=xlabel, ylabel="cross-validation accuracy", title=title or "Cross-validation")
     ax.legend()
-    return _save(fig, path)
+    return _finish(fig, path)
 
 
 # ----------------------------------------------------------------------------
 # Helpers
 # ----------------------------------------------------------------------------
 
-def _figure(figsize):
+DPI = 100
+
+
+@functools.cache
+def _figure_class():
     try:
         from matplotlib.figure import Figure
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError("layerwise.vis needs matplotlib to draw plots: pip install matplotlib "
                           "(or pip install 'layerwise[tools]')") from exc
-    return Figure(figsize=figsize, layout="constrained")
+
+    class NotebookFigure(Figure):
+        """A ``Figure`` that Jupyter shows as a PNG, with or without pyplot's inline backend."""
+
+        def _repr_png_(self):
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png", dpi=DPI)
+            return buffer.getvalue()
+
+    return NotebookFigure
 
 
-def _save(fig, path, dpi=100):
-    """Write ``fig`` as PNG to ``path`` atomically; return the path as a string."""
-    with atomic_open(path, "wb") as f:
-        fig.savefig(f, format="png", dpi=dpi)
-    return str(path)
+def _tick(value) -> str:
+    """A setting as a tick label: ``1e-03`` for a float (learning rates, scales), as is for anything else."""
+    return f"{value:.0e}" if isinstance(value, (float, np.floating)) else str(value)
+
+
+def _figure(figsize):
+    return _figure_class()(figsize=figsize, layout="constrained")
+
+
+def _finish(fig, path):
+    """``fig``, written first as PNG to ``path`` (atomically) unless ``path`` is None."""
+    if path is not None:
+        with atomic_open(path, "wb") as f:
+            fig.savefig(f, format="png", dpi=DPI)
+    return fig
 
 
 def _show(ax, image, axis_off=True):

@@ -230,22 +230,23 @@ def write_report(run: RunDirectory, solver, data, config: TrainConfig, seconds: 
     y_pred = predict_labels(solver.model.loss, X)
     counts = confusion_matrix(y, y_pred, data.num_classes)
     images = []
+
+    def draw(caption, name, plot, *args, **kwargs):
+        plot(*args, path=run.file(name), **kwargs)
+        images.append((caption, run.file(name)))
     try:
         from .. import vis
-        images.append(("Loss and accuracy", vis.plot_history(solver, run.file("history.png"))))
-        images.append((f"Confusion matrix ({split} split)",
-                       vis.plot_confusion_matrix(y, y_pred, data.class_names, run.file("confusion.png"),
-                                                 title=f"Confusion matrix ({split} split)")))
+        draw("Loss and accuracy", "history.png", vis.plot_history, solver)
+        draw(f"Confusion matrix ({split} split)", "confusion.png", vis.plot_confusion_matrix, y, y_pred,
+             data.class_names, title=f"Confusion matrix ({split} split)")
         shown = X[:400] + (data.mean_image if data.mean_image is not None else 0)
-        images.append((f"Sample {split} images by predicted class (caption: true class)",
-                       vis.plot_misclassified(shown, y[:400], y_pred[:400], data.class_names,
-                                              run.file("samples.png"), per_class=6, errors_only=False)))
-        images.append((f"Misclassified {split} images by predicted class (caption: true class)",
-                       vis.plot_misclassified(shown, y[:400], y_pred[:400], data.class_names,
-                                              run.file("misclassified.png"), per_class=6)))
+        draw(f"Sample {split} images by predicted class (caption: true class)", "samples.png",
+             vis.plot_misclassified, shown, y[:400], y_pred[:400], data.class_names, per_class=6, errors_only=False)
+        draw(f"Misclassified {split} images by predicted class (caption: true class)", "misclassified.png",
+             vis.plot_misclassified, shown, y[:400], y_pred[:400], data.class_names, per_class=6)
         first = solver.model.params.get("W1")
         if first is not None and (first.ndim == 4 or (first.ndim == 2 and first.shape[0] == 3 * 32 * 32)):
-            images.append(("First-layer weights", vis.plot_first_layer_weights(first, run.file("weights.png"))))
+            draw("First-layer weights", "weights.png", vis.plot_first_layer_weights, first)
     except ImportError as exc:       # matplotlib is optional: the report still lists the numbers
         print(f"plots skipped: {exc}")
     esc = html.escape

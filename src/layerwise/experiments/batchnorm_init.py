@@ -78,8 +78,9 @@ def main(argv=None) -> int:
     solvers = curves(data, num_epochs, settings["batch_size"], seed=args.seed)
     h.print_table(["net", "final train acc", "best val acc", "last loss"],
                   [[name, s.train_acc_history[-1], s.best_val_acc, s.loss_history[-1]] for name, s in solvers.items()])
-    print("wrote", plot_training_comparison(solvers, out / "batchnorm_curves.png",
-                                            title=f"Baseline vs batchnorm, weight scale {CURVES_WEIGHT_SCALE}"))
+    plot_training_comparison(solvers, out / "batchnorm_curves.png",
+                             title=f"Baseline vs batchnorm, weight scale {CURVES_WEIGHT_SCALE}")
+    print("wrote", out / "batchnorm_curves.png")
 
     print(f"8-layer net {HIDDEN_DIMS}, Adam 1e-3, {len(data['y_train'])} training images of {args.dataset}, "
           f"{num_epochs} epochs, {num_scales} weight scales from 1e-4 to 1")
@@ -96,12 +97,13 @@ def main(argv=None) -> int:
 
     def lines(key):
         return {name: (scales, [r[key] for r in runs]) for name, runs in results.items()}
-    path = plot_panels({"best training accuracy": lines("best_train_acc"),
-                          "best validation accuracy": lines("best_val_acc"),
-                          "final training loss": lines("final_loss")},
-                         out / "batchnorm_init.png", xlabel="weight initialization scale",
-                         logy=("final training loss",),
-                         title=f"Batch normalization vs weight initialization ({args.dataset})")
+    path = out / "batchnorm_init.png"
+    plot_panels({"best training accuracy": lines("best_train_acc"),
+                 "best validation accuracy": lines("best_val_acc"),
+                 "final training loss": lines("final_loss")},
+               path, xlabel="weight initialization scale",
+               logy=("final training loss",),
+               title=f"Batch normalization vs weight initialization ({args.dataset})")
     curve_results = {name: {"loss_history": s.loss_history, "train_acc_history": s.train_acc_history,
                             "val_acc_history": s.val_acc_history} for name, s in solvers.items()}
     h.write_results(args.out, {"dataset": args.dataset, "num_epochs": num_epochs, "hidden_dims": HIDDEN_DIMS,

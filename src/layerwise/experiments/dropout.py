@@ -78,10 +78,11 @@ def main(argv=None) -> int:
 
     def lines(key):
         return {name: (np.arange(len(r[key])), r[key]) for name, r in results.items()}
-    path = plot_panels({"training accuracy": lines("train_acc_history"),
-                          "validation accuracy": lines("val_acc_history")},
-                         args.out / "dropout.png", xlabel="epoch", logx=False,
-                         title=f"Dropout on {len(data['y_train'])} training images of {args.dataset}")
+    path = args.out / "dropout.png"
+    plot_panels({"training accuracy": lines("train_acc_history"),
+                 "validation accuracy": lines("val_acc_history")},
+               path, xlabel="epoch", logx=False,
+               title=f"Dropout on {len(data['y_train'])} training images of {args.dataset}")
     h.write_results(args.out, {"dataset": args.dataset, "num_epochs": num_epochs, **settings,
                                "hidden_dims": HIDDEN_DIMS, "runs": results})
     print(f"wrote {path}")

@@ -101,7 +101,7 @@ def main(argv=None) -> int:
     print(f"   best {best_svm_setting}: val {best_svm_val:.4f}  test {svm_test:.4f}   "
           f"({_verdict(svm_test, TARGETS['svm_test_acc'], args.quick)})")
     _figure("misclassified (SVM)", plot_misclassified, X_test, y_test, svm_pred, CIFAR10_CLASSES,
-           out / "svm_misclassified.png", title="LinearSVM on HOG + hue features: misclassified test images")
+            path=out / "svm_misclassified.png", title="LinearSVM on HOG + hue features: misclassified test images")
 
     # ---- two-layer net
     print(f"\n== TwoLayerNet on features: {len(net_grid)} settings, sgd, {net_epochs} epochs, batch 200, "
@@ -126,12 +126,12 @@ def main(argv=None) -> int:
     net_test = float(np.mean(net_pred == y_test))
     print(f"   best {best_net_setting}: val {best_net_val:.4f}  test {net_test:.4f}   "
           f"({_verdict(net_test, TARGETS['net_test_acc'], args.quick)})")
-    _figure("training curves (net)", plot_history, best_solver, out / "net_history.png",
-           title=f"TwoLayerNet on features {best_net_setting}")
+    _figure("training curves (net)", plot_history, best_solver, path=out / "net_history.png",
+            title=f"TwoLayerNet on features {best_net_setting}")
     _figure("confusion matrix (net)", plot_confusion_matrix, y_test, net_pred, CIFAR10_CLASSES,
-           out / "net_confusion.png")
+            path=out / "net_confusion.png")
     _figure("misclassified (net)", plot_misclassified, X_test, y_test, net_pred, CIFAR10_CLASSES,
-           out / "net_misclassified.png", title="TwoLayerNet on HOG + hue features: misclassified test images")
+            path=out / "net_misclassified.png", title="TwoLayerNet on HOG + hue features: misclassified test images")
 
     result = {"experiment": "features", "quick": args.quick, "seed": args.seed,
               "split": [num_train, num_val, num_test], "feature_dim": int(feats.shape[1]),
@@ -149,8 +149,8 @@ def _verdict(value, target, quick):
     return f"target >= {target}: " + ("met" if value >= target else "NOT met")
 
 
-def _figure(what, plot, *args, **kwargs):
-    path, seconds = h.timed(plot, *args, **kwargs)
+def _figure(what, plot, *args, path, **kwargs):
+    _, seconds = h.timed(plot, *args, path=path, **kwargs)
     print(f"   wrote {path} ({what}, {seconds:.1f} s)")
 
 

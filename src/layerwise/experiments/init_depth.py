@@ -82,19 +82,17 @@ def main(argv=None) -> int:
         print(f"\nboth nets fit the {NUM_EXAMPLES} images in {min(counts.values())} settings")
 
     out = args.out
-    paths = [
-        plot_heatmaps({f"{name} net": r["train_acc"] for name, r in results.items()}, out / "init_depth.png",
-                        scales, learning_rates, xlabel="weight scale", ylabel="learning rate",
-                        title=f"Final training accuracy on {NUM_EXAMPLES} images of {args.dataset}"),
-        plot_panels({"best training accuracy over learning rates":
-                       {name: (scales, np.nan_to_num(r["train_acc"], nan=0.0).max(axis=0))
-                        for name, r in results.items()}},
-                      out / "init_depth_scales.png", xlabel="weight initialization scale"),
-    ]
+    paths = [out / "init_depth.png", out / "init_depth_scales.png"]
+    plot_heatmaps({f"{name} net": r["train_acc"] for name, r in results.items()}, paths[0],
+                  scales, learning_rates, xlabel="weight scale", ylabel="learning rate",
+                  title=f"Final training accuracy on {NUM_EXAMPLES} images of {args.dataset}")
+    plot_panels({"best training accuracy over learning rates":
+                 {name: (scales, np.nan_to_num(r["train_acc"], nan=0.0).max(axis=0)) for name, r in results.items()}},
+                paths[1], xlabel="weight initialization scale")
     h.write_results(out, {"dataset": args.dataset, "weight_scales": scales, "learning_rates": learning_rates,
                           "runs": {name: {"train_acc": r["train_acc"], **summary[name]}
                                    for name, r in results.items()}})
-    print("wrote " + ", ".join(paths))
+    print("wrote " + ", ".join(map(str, paths)))
     return 0
 
 

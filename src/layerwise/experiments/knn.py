@@ -69,7 +69,8 @@ def main(argv=None) -> int:
         print(f"   k = {k:3d}: " + "  ".join(f"{a:.4f}" for a in accs)
               + f"   mean {np.mean(accs):.4f} +- {np.std(accs):.4f}")
     print(f"   ({seconds:.1f} s)")
-    path, plot_seconds = h.timed(plot_cross_validation, results, out / "knn_cross_validation.png",
+    path = out / "knn_cross_validation.png"
+    _, plot_seconds = h.timed(plot_cross_validation, results, path,
                                 title=f"Cross-validation on k ({args.num_folds} folds, {num_train} images)")
     print(f"   wrote {path} ({plot_seconds:.1f} s)")
 

@@ -92,11 +92,12 @@ def main(argv=None) -> int:
     xs = list(results)
     curves = {"test (clean labels)": "test_acc", "train, true labels": "train_acc_true",
               "train, noisy labels": "train_acc_noisy"}
-    path = plot_panels(
+    path = args.out / "label_noise.png"
+    plot_panels(
         {"final accuracy": {name: (xs, [r[key] for r in results.values()]) for name, key in curves.items()},
          "validation accuracy": {f"f={f:g}": (np.arange(len(r["val_acc_history"])), r["val_acc_history"])
                                  for f, r in results.items()}},
-        args.out / "label_noise.png", logx=False,
+        path, logx=False,
         xlabel={"final accuracy": "fraction of randomized training labels", "validation accuracy": "epoch"},
         title=f"Label noise on {args.dataset}")
     h.write_results(args.out, {"dataset": args.dataset, "num_epochs": num_epochs, **settings,

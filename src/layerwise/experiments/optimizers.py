@@ -73,18 +73,15 @@ def main(argv=None) -> int:
     h.print_table(["rule", "lr", "final loss", "train acc", "val acc", "time"], rows)
 
     smooth = max(1, min(20, len(next(iter(runs.values()))["solver"].loss_history) // 10))
-    paths = [
-        plot_comparison({k: v["solver"].loss_history for k, v in runs.items()}, out / "optimizers_loss.png",
-                         "training loss", smooth=smooth, title=f"Training loss ({smooth}-iteration average)"),
-        plot_comparison({k: v["solver"].train_acc_history for k, v in runs.items()},
-                         out / "optimizers_train_acc.png", "training accuracy", xlabel="epoch",
-                         title="Training accuracy by update rule"),
-        plot_comparison({k: v["solver"].val_acc_history for k, v in runs.items()},
-                         out / "optimizers_val_acc.png", "validation accuracy", xlabel="epoch",
-                         title="Validation accuracy by update rule"),
-    ]
+    paths = [out / f"optimizers_{name}.png" for name in ("loss", "train_acc", "val_acc")]
+    plot_comparison({k: v["solver"].loss_history for k, v in runs.items()}, paths[0], "training loss",
+                    smooth=smooth, title=f"Training loss ({smooth}-iteration average)")
+    plot_comparison({k: v["solver"].train_acc_history for k, v in runs.items()}, paths[1], "training accuracy",
+                    xlabel="epoch", title="Training accuracy by update rule")
+    plot_comparison({k: v["solver"].val_acc_history for k, v in runs.items()}, paths[2], "validation accuracy",
+                    xlabel="epoch", title="Validation accuracy by update rule")
     h.write_results(out, {"dataset": args.dataset, "num_epochs": num_epochs, **settings, "runs": results})
-    print("wrote " + ", ".join(paths))
+    print("wrote " + ", ".join(map(str, paths)))
     return 0
 
 

@@ -78,12 +78,13 @@ def main(argv=None) -> int:
 
     def lines(key):
         return {name: (np.arange(len(r[key])), r[key]) for name, r in results.items()}
-    path = plot_panels({"training loss": lines("loss_history"), "training accuracy": lines("train_acc_history"),
-                          "validation accuracy": lines("val_acc_history")},
-                         args.out / "overfit.png", logx=False,
-                         xlabel={"training loss": "iteration", "training accuracy": "epoch",
-                                 "validation accuracy": "epoch"},
-                         title=f"Overfitting {len(data['y_train'])} images of {args.dataset}")
+    path = args.out / "overfit.png"
+    plot_panels({"training loss": lines("loss_history"), "training accuracy": lines("train_acc_history"),
+                 "validation accuracy": lines("val_acc_history")},
+               path, logx=False,
+               xlabel={"training loss": "iteration", "training accuracy": "epoch",
+                       "validation accuracy": "epoch"},
+               title=f"Overfitting {len(data['y_train'])} images of {args.dataset}")
     h.write_results(args.out, {"dataset": args.dataset, "num_examples": len(data["y_train"]),
                                "num_epochs": num_epochs, "runs": results})
     print(f"wrote {path}")

@@ -69,7 +69,8 @@ def run_experiment(data, num_classes, out, epochs=10, baseline_epochs=20, batch_
             histories = {f"{key} train": run["train_acc"], f"{key} val": run["val_acc"]}
         else:
             histories = {k: r[what] for k, r in runs.items()}
-        path = plot_comparison(histories, out / f"{name}.png", ylabel, xlabel=xlabel, smooth=smooth)
+        path = out / f"{name}.png"
+        plot_comparison(histories, path, ylabel, xlabel=xlabel, smooth=smooth)
         seconds = sum(r["seconds"] for r in runs.values())
         summary["figures"][name] = {"path": str(path), "seconds": round(seconds, 1)}
         log(f"figure {path}  ({len(runs)} run(s), {seconds:.1f} s of training)")
@@ -121,8 +122,9 @@ def run_experiment(data, num_classes, out, epochs=10, baseline_epochs=20, batch_
     figure("l1_vs_l2_val_acc", runs, "val_acc", "validation accuracy", "epoch")
     figure("l1_vs_l2_loss", runs, "loss", "training loss (with penalty)", "iteration",
            smooth=max(1, min(50, iters_per_epoch)))
-    path = plot_weight_histograms({k: r["model"].params["fc1_w"] for k, r in runs.items()},
-                                  out / "l1_vs_l2_fc1_weights.png", xlabel="fc1 weight")
+    path = out / "l1_vs_l2_fc1_weights.png"
+    plot_weight_histograms({k: r["model"].params["fc1_w"] for k, r in runs.items()},
+                           path, xlabel="fc1 weight")
     summary["figures"]["l1_vs_l2_fc1_weights"] = {"path": str(path),
                                                   "seconds": round(sum(r["seconds"] for r in runs.values()), 1)}
     log(f"figure {path}  (fc1 weights of the {len(runs)} runs above)")

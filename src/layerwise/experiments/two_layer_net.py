@@ -69,11 +69,11 @@ def main(argv=None) -> int:
 
     out = args.out
     image_shape = data["X_train"].shape[1:]
-    print("wrote", plot_first_layer_weights({name: net.params["W1"].T for name, (net, _) in nets.items()},
-                                            out / "two_layer_net_weights.png", image_shape=image_shape,
-                                            title=f"First-layer weights of the classic two-layer net ({args.dataset})"))
-    print("wrote", plot_training_comparison({name: stats for name, (_, stats) in nets.items()},
-                                            out / "two_layer_net_curves.png"))
+    plot_first_layer_weights({name: net.params["W1"].T for name, (net, _) in nets.items()},
+                             out / "two_layer_net_weights.png", image_shape=image_shape,
+                             title=f"First-layer weights of the classic two-layer net ({args.dataset})")
+    plot_training_comparison({name: stats for name, (_, stats) in nets.items()}, out / "two_layer_net_curves.png")
+    print("wrote", out / "two_layer_net_weights.png", "and", out / "two_layer_net_curves.png")
     h.write_results(out, results)
     return 0
 
