@@ -4,6 +4,8 @@
     layerwise evaluate RUN_DIR [--split test]
     layerwise predict RUN_DIR FILE... [--top 3]
     layerwise resume RUN_DIR
+    layerwise runs [DIR]
+    layerwise compare RUN_DIR... [--out comparison.html]
     layerwise gradcheck
     layerwise sweep --config SWEEP_FILE [--workers N] [--trials N]
     layerwise experiment NAME [options of that experiment]
@@ -80,6 +82,18 @@ def _cmd_predict(args) -> int:
     return 0
 
 
+def _cmd_runs(args) -> int:
+    from .app.compare import describe_run, find_runs, format_runs
+    print(format_runs([describe_run(run, root=args.dir) for run in find_runs(args.dir)]))
+    return 0
+
+
+def _cmd_compare(args) -> int:
+    from .app.compare import compare_runs
+    print(f"comparison of {len(args.run_dirs)} runs: {compare_runs(args.run_dirs, args.out)}")
+    return 0
+
+
 def _cmd_gradcheck(args) -> int:
     from .app.gradcheck import print_gradcheck_table
     return print_gradcheck_table()
@@ -149,6 +163,15 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("run_dir")
     resume.add_argument("--quiet", action="store_true")
     resume.set_defaults(func=_cmd_resume)
+
+    runs = sub.add_parser("runs", help="list the runs below a folder: model, data, results, wall time, status")
+    runs.add_argument("dir", nargs="?", default="runs", help="folder holding run directories (default: runs)")
+    runs.set_defaults(func=_cmd_runs)
+
+    compare = sub.add_parser("compare", help="one HTML page overlaying the curves and configs of several runs")
+    compare.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
+    compare.add_argument("--out", default="comparison.html", help="the page to write (default: comparison.html)")
+    compare.set_defaults(func=_cmd_compare)
 
     gradcheck = sub.add_parser("gradcheck", help="numerical gradient checks of every layer and model")
     gradcheck.set_defaults(func=_cmd_gradcheck)
