@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from ..fileio import atomic_write_bytes
+from ..vis import plot_panels
 from .rundir import RunDirectory
 
 __all__ = ["find_runs", "describe_run", "format_runs", "compare_runs"]
@@ -160,10 +161,6 @@ def _unique_names(rows) -> list:
 
 def _curves(rows, names) -> str:
     """The overlaid curves as an embedded PNG ``<figure>``, or a note where matplotlib is missing."""
-    try:
-        from ..vis import plot_panels
-    except ImportError:   # pragma: no cover - vis imports matplotlib lazily
-        return ""
     panels = {}
     for ylabel, key in (("loss", "loss"), ("training accuracy", "train_acc"), ("validation accuracy", "val_acc")):
         panels[ylabel] = {name: ([e.get("epoch") for e in row["history"]], [e.get(key) for e in row["history"]])
