@@ -310,3 +310,49 @@ def test_a_missing_optional_dependency_is_one_line_naming_the_extra(tmp_path, ca
     capsys.readouterr()
     assert main(["predict", str(run), str(tmp_path / "x.png")]) == 2
     assert "reading image files needs Pillow: pip install 'layerwise[tools]'" in _one_error_line(capsys)
+
+
+def test_a_tracked_run_is_in_mlflow_and_resume_goes_on_logging_into_it(tmp_path, capsys, monkeypatch):
+    mlflow = pytest.importorskip("mlflow", reason="the mlflow extra is not installed")
+    from layerwise.app.rundir import RunDirectory
+
+    write_metrics = RunDirectory.write_metrics
+
+    def stopped_after_epoch_two(self, history):
+        write_metrics(self, history)
+        if history[-1]["epoch"] == 2:
+            raise KeyboardInterrupt
+    monkeypatch.setattr(RunDirectory, "write_metrics", stopped_after_epoch_two)
+    train = ["train", "--out-dir", str(tmp_path), "--name", "run", "--quiet", "--track", "mlflow",
+             "--set", "num_epochs=4", "--set", "hidden_dims=[32]"]
+    assert main(train) == 130
+    tracking = load_verified_json(tmp_path / "run" / "tracking.json")
+    assert tracking["tracking_uri"] == f"sqlite:///{tmp_path.resolve() / 'mlflow.db'}"   # beside the runs
+    client = mlflow.MlflowClient(tracking["tracking_uri"])
+    stopped = client.get_run(tracking["run_id"])
+    assert stopped.info.status == "KILLED" and stopped.info.run_name == "run"
+    assert stopped.data.params["hidden_dims"] == "[32]" and stopped.data.tags["dataset"] == "digits"
+    assert "checkpoint.json" in [a.path for a in client.list_artifacts(tracking["run_id"])]
+
+    monkeypatch.setattr(RunDirectory, "write_metrics", write_metrics)
+    assert main(["resume", str(tmp_path / "run"), "--quiet"]) == 0
+    run = client.get_run(tracking["run_id"])
+    assert run.info.status == "FINISHED"
+    epochs = [m.value for m in client.get_metric_history(tracking["run_id"], "epoch")]
+    assert epochs == [0, 1, 2, 3, 4]                       # each evaluation once, before and after the stop
+    summary = load_verified_json(tmp_path / "run" / "summary.json")
+    assert run.data.metrics["best_val_acc"] == pytest.approx(summary["best_val_acc"])
+    artifacts = {a.path for a in client.list_artifacts(tracking["run_id"])}
+    assert {"model.npz", "report.html", "summary.json", "metrics.jsonl"} <= artifacts
+    capsys.readouterr()
+    assert main(["runs", str(tmp_path)]) == 0              # MLflow's copies of the run are not runs
+    assert capsys.readouterr().out.count("finished") == 1
+
+
+def test_tracking_without_mlflow_is_one_line_naming_the_extra(tmp_path, capsys, monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "mlflow.tracking", None)
+    assert main(["train", "--out-dir", str(tmp_path), "--quiet", "--track", "mlflow"]) == 2
+    assert capsys.readouterr().err.strip() == \
+        "layerwise train: error: tracking needs MLflow: pip install 'layerwise[mlflow]'"
+    assert list(tmp_path.iterdir()) == []                   # refused before a run directory was made

@@ -31,8 +31,8 @@ import numpy as np
 
 from .fileio import atomic_open, atomic_write_bytes, atomic_write_json, json_ready
 
-__all__ = ["CheckpointError", "checkpoint_path", "save_checkpoint", "load_checkpoint", "FORMAT", "VERSION",
-           "save_bundle", "load_bundle", "save_verified_json", "load_verified_json",
+__all__ = ["CheckpointError", "checkpoint_path", "checkpoint_files", "save_checkpoint", "load_checkpoint",
+           "FORMAT", "VERSION", "save_bundle", "load_bundle", "save_verified_json", "load_verified_json",
            "MODEL_STATE", "model_state", "restore_model_state", "load_params", "copy_into"]
 
 FORMAT = "layerwise-checkpoint"
@@ -51,6 +51,16 @@ def checkpoint_path(name) -> Path:
     """The JSON file of checkpoint ``name`` (``'run/ckpt'`` or ``'run/ckpt.json'``)."""
     path = Path(name)
     return path if path.suffix == ".json" else path.with_name(path.name + ".json")
+
+
+def checkpoint_files(name) -> list[Path]:
+    """The two files of checkpoint ``name``: its JSON document and the arrays file it names."""
+    json_path = checkpoint_path(name)
+    try:
+        arrays = json.loads(json_path.read_bytes().decode("utf-8"))["arrays"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CheckpointError(f"{json_path} is not a readable checkpoint ({exc})") from None
+    return [json_path, json_path.parent / Path(arrays).name]
 
 
 def save_checkpoint(name, state: dict, fsync: bool = True) -> Path:

@@ -46,7 +46,7 @@ def _cmd_train(args) -> int:
         if value is not None:
             overrides.append(f"{key}={value}")
     config = apply_overrides(config, overrides)
-    train_run(config, verbose=not args.quiet)
+    train_run(config, verbose=not args.quiet, track=args.track, tracking_uri=args.tracking_uri)
     return 0
 
 
@@ -146,6 +146,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--name", help="run directory name (default: dataset-model-timestamp)")
     train.add_argument("--data-root", dest="data_root", help="data folder (default: $LAYERWISE_DATA)")
     train.add_argument("--quiet", action="store_true")
+    train.add_argument("--track", choices=("mlflow",),
+                       help="also log the run to MLflow (pip install 'layerwise[mlflow]'); `layerwise resume` "
+                            "goes on logging into the same MLflow run")
+    train.add_argument("--tracking-uri", dest="tracking_uri", metavar="URI",
+                       help="MLflow's store (default: $MLFLOW_TRACKING_URI, else sqlite:///OUT_DIR/mlflow.db; "
+                            "browse it with `mlflow ui --backend-store-uri URI`)")
     train.set_defaults(func=_cmd_train)
 
     evaluate = sub.add_parser("evaluate", help="accuracy of a run's best parameters")

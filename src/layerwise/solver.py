@@ -49,6 +49,7 @@ import numpy as np
 from . import optim
 from .checkpoint import (
     CheckpointError,
+    checkpoint_files,
     checkpoint_path,
     copy_into,
     load_checkpoint,
@@ -62,6 +63,7 @@ from .evaluation import accuracy
 from .optimizer import Optimizer
 from .progress import Progress
 from .solver_config import SolverConfig
+from .tracking import end_status
 
 __all__ = ["Solver", "SolverConfig", "DivergenceError"]
 
@@ -198,6 +200,10 @@ class Solver:
 
     def train(self):
         """Run the optimization (continuing from the current iteration after a resume)."""
+        tracker = self.config.tracker
+        owns_run = tracker is not None and tracker.start()  # else the caller opened the run and ends it
+        if owns_run:
+            tracker.log_params(self.tracked_params())
         progress = Progress(self.num_iterations, self.iteration, self.verbose, self.config.progress_bar,
                             self.print_every)
         self._clock = time.perf_counter()
@@ -223,9 +229,32 @@ class Solver:
                 last = t + 1 == self.num_iterations
                 if t == 0 or epoch_end or last:
                     self._evaluate(epoch_end, last, progress)
+        except BaseException as exc:
+            if owns_run:
+                tracker.end(end_status(exc))
+            raise
         finally:
             progress.close()
         self._finish()
+        if owns_run:
+            if self.checkpoint_name and self.iteration:
+                for file in checkpoint_files(self.checkpoint_name):
+                    tracker.log_artifact(file, "checkpoint")
+            tracker.end("FAILED" if self.diverged else "FINISHED")
+
+    def tracked_params(self) -> dict:
+        """What a tracker records of this run: the Solver's arguments, the model and the data sizes."""
+        params = {k: v for k, v in self.config.to_json(self.lr_schedule).items()
+                  if k not in ("requires", "checkpoint_name", "verbose", "progress_bar", "print_every")}
+        if params["update_rule"] is None:  # an optimizer object
+            params["update_rule"] = type(self.update_rule).__name__
+            params["optim_config"] = {"learning_rate": self.base_lr}
+        params.update(model=type(self.model).__name__, seed=self.seed,
+                      num_parameters=sum(int(np.size(v)) for v in self.model.params.values()),
+                      num_train=self.X_train.shape[0], num_val=self.X_val.shape[0])
+        if callable(getattr(self.model, "tracked_params", None)):  # a model may describe itself further
+            params.update(self.model.tracked_params())
+        return params
 
     def _schedule_learning_rate(self):
         """The learning rate of the next iteration (so after an epoch's last one, the decayed rate is seen)."""
@@ -255,6 +284,8 @@ class Solver:
                              "train_acc": train_acc, "val_acc": val_acc,
                              "lr": float(lr) if lr is not None else None, "seconds": now - self._clock})
         self._clock = now
+        if self.config.tracker is not None:
+            self.config.tracker.log_metrics(self.history[-1], step=self.iteration)
         progress.status(self.history[-1]["loss"], self._accuracies())
         progress.write(f"(Epoch {self.epoch} / {self.num_epochs}) train acc: {train_acc:f}; val_acc: {val_acc:f}")
 
@@ -280,6 +311,9 @@ class Solver:
             self.test_acc = self.check_accuracy(self.X_test, self.y_test)
             if self.verbose:
                 print(f"test acc: {self.test_acc:f}")
+        if self.config.tracker is not None:
+            self.config.tracker.log_metrics({"best_val_acc": self.best_val_acc, "test_acc": self.test_acc},
+                                            step=self.iteration)
 
     def check_accuracy(self, X, y, num_samples=None, batch_size=100):
         """Fraction of ``X`` (``(N, ...)``) classified as ``y`` (``(N,)``).

@@ -70,10 +70,13 @@ class SolverConfig:
     #: Also count as divergence a finite loss above ``divergence_factor`` times the first one
     #: (None: only NaN/inf; a learning rate 1000x too large gives losses in the millions).
     divergence_factor: typing.Optional[float] = None
+    #: Log parameters, per-epoch metrics and the checkpoint to a tracker such as
+    #: :class:`~layerwise.tracking.MLflowTracker` (never stored in checkpoints: pass it again to resume).
+    tracker: typing.Any = None
 
     #: Fields that hold code: checkpoints do not store them, and ``Solver.resume`` needs those
-    #: that change the results (all but ``on_epoch_end``) passed again.
-    CODE: typing.ClassVar[tuple] = ("update_rule", "lr_schedule", "augment", "on_epoch_end")
+    #: that change the results (all but ``on_epoch_end`` and ``tracker``) passed again.
+    CODE: typing.ClassVar[tuple] = ("update_rule", "lr_schedule", "augment", "on_epoch_end", "tracker")
 
     @classmethod
     def from_kwargs(cls, kwargs) -> "SolverConfig":
@@ -108,6 +111,10 @@ class SolverConfig:
         for name in ("augment", "on_epoch_end"):
             if getattr(self, name) is not None and not callable(getattr(self, name)):
                 raise TypeError(f"{name} must be callable or None, got {type(getattr(self, name)).__name__}")
+        missing = [m for m in TRACKER_METHODS if not callable(getattr(self.tracker, m, None))]
+        if self.tracker is not None and missing:
+            raise TypeError(f"tracker must have the methods {', '.join(TRACKER_METHODS)} (e.g. "
+                            f"layerwise.tracking.MLflowTracker); {type(self.tracker).__name__} lacks {', '.join(missing)}")
         if self.checkpoint_name is not None:
             self.checkpoint_name = os.fspath(self.checkpoint_name)
 
@@ -123,8 +130,8 @@ class SolverConfig:
         config["optim_config"] = {k: v for k, v in (self.optim_config or {}).items() if _is_scalar(v)}
         # No path: a checkpoint continues where it is read from (a moved or copied run writes to itself).
         config["checkpoint_name"] = None
-        config["requires"] = [k for k in self.CODE
-                              if k != "on_epoch_end" and getattr(self, k) is not None and config[k] is None]
+        config["requires"] = [k for k in self.CODE if k not in ("on_epoch_end", "tracker")
+                              and getattr(self, k) is not None and config[k] is None]
         return config
 
     @classmethod
@@ -145,6 +152,10 @@ class SolverConfig:
         elif kwargs.get("num_iterations") is not None:
             kwargs.pop("num_epochs", None)
         return kwargs
+
+
+#: What the Solver calls on a tracker (see :mod:`layerwise.tracking`).
+TRACKER_METHODS = ("start", "log_params", "log_metrics", "log_artifact", "end")
 
 
 def _rule_name(rule):

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from ..fileio import atomic_write_bytes
+from ..tracking import ARTIFACTS_FOLDER
 from ..vis import plot_panels
 from .rundir import RunDirectory
 
@@ -29,13 +30,14 @@ COLUMNS = (("run", "name"), ("model", "model"), ("data", "dataset"), ("val acc",
 
 
 def find_runs(root=".") -> list[RunDirectory]:
-    """Every run directory at or below ``root``, in order of their paths; hidden (staging) folders are skipped."""
+    """Every run directory at or below ``root``, in order of their paths; hidden (staging) folders and
+    MLflow's copies of tracked runs are skipped."""
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"{root} is not a folder; give the folder that holds the runs (default: runs)")
     found = []
     for folder, subfolders, files in os.walk(root):
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d != ARTIFACTS_FOLDER)
         if RunDirectory.CONFIG in files:
             found.append(RunDirectory(folder))
             subfolders[:] = []              # a run's own folder holds no other runs

@@ -6,6 +6,7 @@
     RUN_DIR/model.npz          the best model (``layerwise.load_model``), checksummed
     RUN_DIR/summary.json       final accuracies and wall time (checksummed)
     RUN_DIR/report.html        one self-contained page; its plots also as RUN_DIR/*.png
+    RUN_DIR/tracking.json      where the run is tracked (MLflow's store and run id), if it is
 
 Every path is built from the folder the object was given, never from a path
 stored in a file, so a run directory can be moved or copied and resumed,
@@ -34,6 +35,7 @@ class RunDirectory:
     """The folder ``path`` of one run; see the module docstring for its files."""
 
     CONFIG, METRICS, SUMMARY, REPORT, MODEL = "config.json", "metrics.jsonl", "summary.json", "report.html", MODEL_FILE
+    TRACKING = "tracking.json"
 
     def __init__(self, path):
         self.path = Path(path)
@@ -125,6 +127,14 @@ class RunDirectory:
 
     def finished(self) -> bool:
         return self.file(self.SUMMARY).is_file() and self.file(self.MODEL).is_file()
+
+    def write_tracking(self, tracking: dict) -> None:
+        """``tracking.json``: where the run is tracked (``{'tracker', 'tracking_uri', 'run_id'}``)."""
+        save_verified_json(self.file(self.TRACKING), tracking)
+
+    def read_tracking(self):
+        """``tracking.json``, verified, or None for a run that is not tracked."""
+        return load_verified_json(self.file(self.TRACKING)) if self.file(self.TRACKING).is_file() else None
 
     def write_report(self, page: str) -> Path:
         return atomic_write_bytes(self.file(self.REPORT), page.encode())

@@ -23,6 +23,7 @@ from ..data.paths import resolve_data_root
 from ..evaluation import predict_labels
 from ..vis import confusion_matrix
 from ..solver import DivergenceError, Solver
+from ..tracking import MLflowTracker, default_tracking_uri, end_status
 from .config import ConfigError, TrainConfig, config_from_dict
 from .rundir import RunDirectory
 
@@ -96,7 +97,7 @@ def build_model(config: TrainConfig, input_shape, num_classes):
 DIVERGENCE_FACTOR = 100.0
 
 
-def _solver_kwargs(config: TrainConfig, run: RunDirectory, verbose: bool) -> dict:
+def _solver_kwargs(config: TrainConfig, run: RunDirectory, verbose: bool, tracker=None) -> dict:
     from ..data import standard_augment
 
     length = {"num_iterations": config.num_iterations} if config.num_iterations else {"num_epochs": config.num_epochs}
@@ -105,16 +106,42 @@ def _solver_kwargs(config: TrainConfig, run: RunDirectory, verbose: bool) -> dic
                 batch_size=config.batch_size, patience=config.patience, seed=config.seed, verbose=verbose,
                 augment=standard_augment() if config.augment else None,
                 checkpoint_name=str(run.checkpoint), on_epoch_end=lambda solver: run.write_metrics(solver.history),
-                divergence_factor=DIVERGENCE_FACTOR, **length, **policy)
+                divergence_factor=DIVERGENCE_FACTOR, tracker=tracker, **length, **policy)
+
+
+#: The tracking tools ``train --track`` knows.
+TRACKERS = ("mlflow",)
+
+
+def _tracker(track, tracking_uri, config: TrainConfig, run_name: str, run_id=None):
+    """The tracker ``--track`` names, or None; MLflow's store defaults to ``OUT_DIR/mlflow.db``."""
+    if track is None:
+        return None
+    if track not in TRACKERS:
+        raise ValueError(f"--track must be one of {', '.join(TRACKERS)}, got {track!r}")
+    return MLflowTracker(experiment="layerwise", run_name=run_name, run_id=run_id,
+                         tracking_uri=tracking_uri or default_tracking_uri(config.out_dir),
+                         tags={"dataset": config.dataset, "model": config.model})
+
+
+def _recorded_tracker(run: RunDirectory, config: TrainConfig):
+    """The tracker a run was trained with, to go on logging into the same tracked run; None if untracked."""
+    recorded = run.read_tracking()
+    if recorded is None:
+        return None
+    return _tracker(recorded["tracker"], recorded["tracking_uri"], config, run.path.name, recorded["run_id"])
 
 
 # --------------------------------------------------------------------------- train / resume / evaluate
 
-def train_run(config: TrainConfig, verbose: bool = True) -> Path:
+def train_run(config: TrainConfig, verbose: bool = True, track=None, tracking_uri=None) -> Path:
     """Train the run ``config`` describes; returns the run directory.
 
     Everything is checked (config, data, model sizes, Solver arguments) before
-    the run directory is made, so a refused run leaves nothing behind.
+    the run directory is made, so a refused run leaves nothing behind.  With
+    ``track='mlflow'`` the run is also logged to MLflow (``tracking_uri``,
+    default ``OUT_DIR/mlflow.db``): the config, the metrics of every epoch and
+    the run directory's files.
     """
     config = config.resolved()
     if config.dataset != "digits":  # the folder it was read from, so that resume and evaluate need no environment
@@ -122,11 +149,20 @@ def train_run(config: TrainConfig, verbose: bool = True) -> Path:
     data = load_dataset(config)
     model = build_model(config, data["X_train"].shape[1:], data.num_classes)
     run = RunDirectory.unused(config.out_dir, config.name or RunDirectory.default_name(config.dataset, config.model))
-    solver = Solver(model, data, **_solver_kwargs(config, run, verbose))
-    run.create({"config": config.to_dict(), "data_fingerprint": data.fingerprint(),
-                "layerwise_version": __version__, "numpy_version": np.__version__})
+    tracker = _tracker(track, tracking_uri, config, run.path.name)
+    solver = Solver(model, data, **_solver_kwargs(config, run, verbose, tracker))
+    recorded = {"config": config.to_dict(), "data_fingerprint": data.fingerprint(),
+                "layerwise_version": __version__, "numpy_version": np.__version__}
+    run.create(recorded)
     if verbose:
         print(f"run directory: {run}")
+    if tracker is not None:
+        tracker.start()
+        run.write_tracking({"tracker": track, "tracking_uri": tracker.tracking_uri, "run_id": tracker.run_id})
+        tracker.log_params({**recorded["config"], "data_fingerprint": recorded["data_fingerprint"],
+                            "layerwise_version": __version__, "run_dir": str(run.path.resolve())})
+        if verbose:
+            print(f"tracked in MLflow: run {tracker.run_id} in {tracker.tracking_uri}")
     return _finish(solver, config, data, run)
 
 
@@ -165,12 +201,15 @@ def resume_run(run_dir, verbose: bool = True) -> Path:
         return run.path
     data = _load_data(run, config, fingerprint)
     model = build_model(config, data["X_train"].shape[1:], data.num_classes)
-    kwargs = _solver_kwargs(config, run, verbose)
+    tracker = _recorded_tracker(run, config)
+    if tracker is not None:
+        tracker.start()
+    kwargs = _solver_kwargs(config, run, verbose, tracker)
     if not run.has_checkpoint():
         print(f"{run} stopped before its first checkpoint: training it from the start")
         return _finish(Solver(model, data, **kwargs), config, data, run)
     length = {k: kwargs[k] for k in ("num_epochs", "num_iterations") if k in kwargs}
-    solver = Solver.resume(run.checkpoint, model, data, augment=kwargs["augment"],
+    solver = Solver.resume(run.checkpoint, model, data, augment=kwargs["augment"], tracker=tracker,
                            on_epoch_end=kwargs["on_epoch_end"], verbose=verbose, **length)
     print(f"resuming {run} at epoch {solver.epoch} of {solver.num_epochs} "
           f"(iteration {solver.iteration:,} of {solver.num_iterations:,})")
@@ -178,6 +217,19 @@ def resume_run(run_dir, verbose: bool = True) -> Path:
 
 
 def _finish(solver, config, data, run: RunDirectory) -> Path:
+    tracker, status = solver.config.tracker, "FINISHED"
+    try:
+        return _train_and_write(solver, config, data, run)
+    except BaseException as exc:
+        status = end_status(exc)
+        raise
+    finally:
+        if tracker is not None:
+            tracker.log_artifact(run.path)  # everything written so far, a stopped run's checkpoint included
+            tracker.end(status)
+
+
+def _train_and_write(solver, config, data, run: RunDirectory) -> Path:
     start = time.perf_counter()
     try:
         solver.train()

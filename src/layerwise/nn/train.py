@@ -92,6 +92,11 @@ class _NetModel:
     def params(self):
         return self.net.params
 
+    def tracked_params(self) -> dict:
+        """What a tracker records of the model beyond the Solver's arguments."""
+        return {"model": type(self.model).__name__, "loss_func": type(self.loss_func).__name__,
+                "regularization": self.regularization, "reg_lambda": self.reg_lambda}
+
     def loss(self, X, y=None):
         if y is None:
             return self.model.forward(X, is_training=False)
@@ -126,7 +131,7 @@ class _EpochBest:
 
 def train_net(data_dict, model, loss_func, optimizer, batch_size=100, max_epochs=None, lr_decay=1.0,
               lr_decay_every=1000, show_every=10, verbose=False, regularization="none", reg_lambda=0.0, augment=None,
-              num_train_samples=None):
+              num_train_samples=None, tracker=None):
     """Train a module network with minibatch gradient descent.
 
     Args:
@@ -153,6 +158,8 @@ def train_net(data_dict, model, loss_func, optimizer, batch_size=100, max_epochs
         num_train_samples: measure the training accuracy on this many random training
             examples instead of all of them (None, the course's way; a forward pass over
             the whole training set every epoch).
+        tracker: log the run's parameters and per-epoch metrics, e.g. to
+            :class:`layerwise.tracking.MLflowTracker` (see the Solver's ``tracker``).
 
     Returns:
         ``(opt_params, loss_hist, train_acc_hist, val_acc_hist)``: the parameters at the end of
@@ -187,7 +194,7 @@ def train_net(data_dict, model, loss_func, optimizer, batch_size=100, max_epochs
         batch_size=batch_size, num_epochs=int(max_epochs), shuffle=True, num_train_samples=num_train_samples,
         lr_decay=lr_decay, lr_decay_every=lr_decay_every,
         print_every=show_every, verbose=verbose, augment=augment,
-        on_epoch_end=best, keep_best=False,
+        on_epoch_end=best, keep_best=False, tracker=tracker,
     )
     solver.train()
     for name, value in best.params.items():
