@@ -17,8 +17,9 @@ class Progress:
     ``verbose=False`` nothing is shown.
     """
 
-    def __init__(self, total, initial=0, verbose=True, bar=True, print_every=10):
+    def __init__(self, total, initial=0, verbose=True, bar=True, print_every=10, unit="it"):
         self.verbose, self.print_every, self.total = verbose, print_every, total
+        self._out = sys.stdout   # this one, even if another thread redirects sys.stdout meanwhile
         self._bar = None
         if verbose and bar and initial < total:
             try:
@@ -27,7 +28,7 @@ class Progress:
                 tqdm = None
             if tqdm is not None:
                 interactive = getattr(sys.stderr, "isatty", lambda: False)()
-                self._bar = tqdm(total=total, initial=initial, unit="it", dynamic_ncols=True,
+                self._bar = tqdm(total=total, initial=initial, unit=unit, dynamic_ncols=True,
                                  mininterval=0.1 if interactive else 30)
 
     def iteration(self, t, losses, accuracies=None):
@@ -37,7 +38,7 @@ class Progress:
                 recent = losses[-self.print_every:]
                 self.status(sum(recent) / len(recent), accuracies)
             elif self.verbose:
-                print(f"(Iteration {t + 1} / {self.total}) loss: {losses[-1]:f}")
+                print(f"(Iteration {t + 1} / {self.total}) loss: {losses[-1]:f}", file=self._out)
         if self._bar is not None:
             self._bar.update(1)
 
@@ -49,13 +50,21 @@ class Progress:
                 text += f" train_acc={accuracies[0]:.3f} val_acc={accuracies[1]:.3f}"
             self._bar.set_postfix_str(text, refresh=False)
 
+    def advance(self, n, text=None):
+        """Count ``n`` more done and show ``text`` beside the bar (without a bar: nothing)."""
+        if self._bar is not None:
+            if text is not None:
+                self._bar.set_postfix_str(text, refresh=False)
+            self._bar.update(n)
+
     def write(self, message):
         if not self.verbose:
             return
         if self._bar is not None:
-            self._bar.write(message)
+            self._bar.write(message, file=self._out)
+            self._out.flush()
         else:
-            print(message)
+            print(message, file=self._out, flush=True)
 
     def close(self):
         if self._bar is not None:

@@ -442,3 +442,107 @@ def test_workers_die_with_a_killed_sweep(tmp_path):
     finally:
         if sweep_process.poll() is None:
             sweep_process.kill()
+
+
+# --------------------------------------------------------------------------- watching a sweep and its report
+
+_PROGRESS = re.compile(r"^trial +(\d+)  best_val_acc (\d\.\d{4}) .*\[(\d+)/(\d+) done, (\d+) running"
+                       r"(?:, best (\d\.\d{4}) \(trial (\d+)\))?(, ETA \d+:\d\d)?\]$")
+
+
+def test_each_finished_trial_is_one_line_with_the_sweeps_progress(tmp_path, capsys):
+    optuna = pytest.importorskip("optuna")
+    code, out, _ = _run(capsys, "--config", _yaml_sweep(tmp_path, trials=3))
+    assert code == 0
+    lines = [m for m in map(_PROGRESS.match, out.splitlines()) if m]
+    assert len(lines) == 3
+    study = optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path / 'sweeps' / 's' / 'study.db'}")
+    values = {t.number: t.value for t in study.trials}
+    best_so_far = 0.0
+    for done, line in enumerate(lines, start=1):
+        trial, value, shown_done, target, running, best, best_trial, eta = line.groups()
+        best_so_far = max(best_so_far, values[int(trial)])
+        assert float(value) == pytest.approx(values[int(trial)], abs=5e-5)
+        assert (int(shown_done), int(target)) == (done, 3)
+        assert running in ("0", "1") if done < 3 else running == "0"              # one process: the next trial
+        assert float(best) == pytest.approx(best_so_far, abs=5e-5) and values[int(best_trial)] == best_so_far
+        assert (eta is None) == (done == 3)                                         # no ETA once all are done
+
+
+def test_the_study_report_shows_history_and_importances_in_a_browser(tmp_path, capsys, page_title_in_chromium):
+    pytest.importorskip("optuna")
+    pytest.importorskip("matplotlib")
+    code, out, _ = _run(capsys, "--config", _yaml_sweep(tmp_path, trials=3))
+    report = tmp_path / "sweeps" / "s" / "report.html"
+    assert code == 0 and f"report: {report}" in out
+    page = report.read_text()
+    assert "Optimization history" in page and "Parameter importances" in page
+    assert page.count("<tr>") == 1 + 3                                           # header and three trials
+    assert f"optuna-dashboard sqlite:///{tmp_path / 'sweeps' / 's' / 'study.db'}" in page
+    assert page_title_in_chromium(report) == "images:2 broken:0"
+
+
+def test_the_study_opens_in_optuna_dashboard(tmp_path, capsys):
+    pytest.importorskip("optuna")
+    dashboard = pytest.importorskip("optuna_dashboard")
+    from wsgiref.util import setup_testing_defaults
+
+    code, _, _ = _run(capsys, "--config", _yaml_sweep(tmp_path, trials=2))
+    app = dashboard.wsgi(f"sqlite:///{tmp_path / 'sweeps' / 's' / 'study.db'}")
+    environ = {"PATH_INFO": "/api/studies", "REQUEST_METHOD": "GET"}
+    setup_testing_defaults(environ)
+    status = []
+    body = b"".join(app(environ, lambda s, headers, exc_info=None: status.append(s)))
+    assert code == 0 and status == ["200 OK"]
+    studies = json.loads(body)["study_summaries"]
+    assert [s["study_name"] for s in studies] == ["s"] and studies[0]["directions"] == ["maximize"]
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def ray_head(tmp_path):
+    """A real local Ray head with its client server, started for the test and stopped after it:
+    yields the ``ray://`` address the sweep's --ray-address takes."""
+    import subprocess
+
+    pytest.importorskip("ray")
+    pytest.importorskip("grpc", reason="ray[client] is not installed")
+    ray_cli = [sys.executable, "-m", "ray.scripts.scripts"]
+    env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0")
+    port, client_port = _free_port(), _free_port()
+    started = subprocess.run([*ray_cli, "start", "--head", f"--port={port}", f"--ray-client-server-port={client_port}",
+                              "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats",
+                              "--min-worker-port=20000", "--max-worker-port=20100"],
+                             capture_output=True, text=True, env=env, timeout=120)
+    try:
+        assert started.returncode == 0, started.stderr[-2000:]
+        yield f"ray://127.0.0.1:{client_port}"
+    finally:
+        subprocess.run([*ray_cli, "stop", "--force"], capture_output=True, env=env, timeout=120)
+
+
+@pytest.mark.slow
+def test_a_sweep_runs_on_a_real_ray_cluster_through_its_client(tmp_path, ray_head):
+    import subprocess
+
+    optuna = pytest.importorskip("optuna")
+    search = {"learning_rate": {"type": "loguniform", "low": 1e-3, "high": 1e-1}}
+    path = _yaml_sweep(tmp_path, trials=3, search=search)
+    done = subprocess.run([sys.executable, "-m", "layerwise", "sweep", "--config", str(path), "--ray-address", ray_head],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"running 3 on Ray at {ray_head}" in done.stdout
+    assert len([line for line in done.stdout.splitlines() if _PROGRESS.match(line)]) == 3
+    study = optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path / 'sweeps' / 's' / 'study.db'}")
+    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert len(complete) == 3
+    for trial in complete:      # each task trained its run into the sweep's folder, seen from here
+        summary = json.loads((tmp_path / "sweeps" / "s" / f"trial-{trial.number:04d}" / "summary.json").read_text())
+        assert trial.value == pytest.approx(summary["best_val_acc"], abs=1e-12)
+        assert trial.user_attrs["pid"] != os.getpid()

@@ -9,9 +9,7 @@ listing.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import json
 import os
 import time
@@ -20,6 +18,7 @@ from pathlib import Path
 from ..fileio import atomic_write_bytes
 from ..tracking import ARTIFACTS_FOLDER
 from ..vis import plot_panels
+from . import pages
 from .rundir import RunDirectory
 
 __all__ = ["find_runs", "describe_run", "format_runs", "compare_runs"]
@@ -133,22 +132,15 @@ def compare_runs(run_dirs, out) -> Path:
         cells = "".join(f"<td>{esc(v)}</td>" for v in values)
         config_rows.append(f"<tr class='{'differs' if differs else 'same'}'><th>{esc(key)}</th>{cells}</tr>")
     differing = sum("differs" in r for r in config_rows)
-    page = f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>layerwise: {len(rows)} runs compared</title>
-<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}table{{border-collapse:collapse;margin:1em 0}}
-td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}img{{max-width:100%}}
-tr.differs{{background:#fff3b0;font-weight:bold}}</style>
-</head><body>
-<h1>{len(rows)} runs compared</h1>
+    body = f"""<h1>{len(rows)} runs compared</h1>
 <p>Written {time.strftime("%Y-%m-%d %H:%M:%S")}. Curves are per epoch, from each run's <code>metrics.jsonl</code>.</p>
 {figure}
 <h2>Results</h2>
 <table><tr>{"".join(f"<th>{esc(c)}</th>" for c, _ in COLUMNS)}</tr>{results}</table>
 <h2>Configurations</h2>
 <p>{differing} of {len(keys)} keys differ between the runs (highlighted).</p>
-<table><tr><th>key</th>{"".join(f"<th>{esc(n)}</th>" for n in names)}</tr>{"".join(config_rows)}</table>
-</body></html>
-"""
+<table><tr><th>key</th>{"".join(f"<th>{esc(n)}</th>" for n in names)}</tr>{"".join(config_rows)}</table>"""
+    page = pages.page(f"layerwise: {len(rows)} runs compared", body)
     return atomic_write_bytes(out, page.encode())
 
 
@@ -173,8 +165,4 @@ def _curves(rows, names) -> str:
         fig = plot_panels(panels, xlabel="epoch", logx=False, logy=("loss",))
     except ImportError as exc:
         return f"<p>Curves not drawn: {html.escape(str(exc))}</p>"
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
-    data = base64.b64encode(buffer.getvalue()).decode()
-    return (f"<figure><img src='data:image/png;base64,{data}' alt='loss and accuracy of every run'>"
-            f"<figcaption>Loss and accuracy per epoch</figcaption></figure>")
+    return pages.figure_tag(pages.png_of(fig), "Loss and accuracy per epoch")

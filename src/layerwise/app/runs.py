@@ -9,7 +9,6 @@ and ``evaluate_run`` read one back, wherever it has been moved.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import html
 import os
@@ -24,6 +23,7 @@ from ..evaluation import predict_labels
 from ..vis import confusion_matrix
 from ..solver import DivergenceError, Solver
 from ..tracking import MLflowTracker, default_tracking_uri, end_status
+from . import pages
 from .config import ConfigError, TrainConfig, config_from_dict
 from .rundir import RunDirectory
 
@@ -302,8 +302,7 @@ def write_report(run: RunDirectory, solver, data, config: TrainConfig, seconds: 
     except ImportError as exc:       # matplotlib is optional: the report still lists the numbers
         print(f"plots skipped: {exc}")
     esc = html.escape
-    figures = "".join(f"<figure><img src='data:image/png;base64,{base64.b64encode(Path(p).read_bytes()).decode()}' "
-                      f"alt='{esc(title)}'><figcaption>{esc(title)}</figcaption></figure>" for title, p in images)
+    figures = "".join(pages.figure_tag(Path(p).read_bytes(), title) for title, p in images)
     rows = "".join(
         f"<tr><td>{e.get('epoch')}</td><td>{e.get('loss', float('nan')):.4f}</td><td>{e.get('train_acc'):.4f}</td>"
         f"<td>{e.get('val_acc'):.4f}</td><td>{e.get('lr') or 0:.2e}</td><td>{e.get('seconds', 0):.1f}</td></tr>"
@@ -318,12 +317,7 @@ def write_report(run: RunDirectory, solver, data, config: TrainConfig, seconds: 
     parameters = sum(int(np.size(v)) for v in solver.model.params.values())
     test = "n/a" if solver.test_acc is None else f"{solver.test_acc:.4f}"
     note = f"<p class='warn'>Training stopped early: {esc(solver.diverged)}</p>" if solver.diverged else ""
-    page = f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>layerwise run {esc(run.path.name)}</title>
-<style>body{{font-family:sans-serif;max-width:980px;margin:2em auto}}table{{border-collapse:collapse;margin:1em 0}}
-td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}img{{max-width:100%}}.warn{{color:#a00}}</style>
-</head><body>
-<h1>Run {esc(run.path.name)}</h1>
+    body = f"""<h1>Run {esc(run.path.name)}</h1>
 <p>{esc(type(solver.model).__name__)} ({parameters:,} parameters) on {esc(source)}
 ({len(data["y_train"]):,} training, {len(data["y_val"]):,} validation, {len(y) if split == "test" else 0:,} test
 images): best validation accuracy <b>{solver.best_val_acc:.4f}</b>, test accuracy <b>{test}</b>.
@@ -334,7 +328,5 @@ written {time.strftime("%Y-%m-%d %H:%M:%S")} by layerwise {__version__}.</p>{not
 <table><tr><th>class</th><th>images</th><th>accuracy</th></tr>{per_class}</table>
 <h2>Epochs</h2>
 <table><tr><th>epoch</th><th>loss</th><th>train acc</th><th>val acc</th><th>lr</th><th>seconds</th></tr>{rows}</table>
-<h2>Configuration</h2><table>{config_rows}</table>
-</body></html>
-"""
-    return run.write_report(page)
+<h2>Configuration</h2><table>{config_rows}</table>"""
+    return run.write_report(pages.page(f"layerwise run {run.path.name}", body))

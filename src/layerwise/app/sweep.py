@@ -35,9 +35,14 @@ directory from its last checkpoint.  ``--workers N`` runs N processes on this
 machine, each asking the shared study for its next trial (their BLAS
 libraries limited to one thread each); ``--ray-address`` runs the trials as
 tasks on a Ray cluster, which must be able to reach the storage (a shared
-file system for SQLite, or a database server URL).  At the end the sweep
-prints a table of the trials and the best configuration, written to
-``OUT_DIR/NAME/best_config.json`` for ``layerwise train --config``.
+file system for SQLite, or a database server URL).  Each finished trial is
+one line ending with the sweep's progress (``[4/20 done, 2 running, best
+0.9300 (trial 1), ETA 1:05]``; a bar too, on a terminal).  At the end the
+sweep prints a table of the trials and the best configuration, written to
+``OUT_DIR/NAME/best_config.json`` for ``layerwise train --config``, and
+writes ``OUT_DIR/NAME/report.html`` (Optuna's optimization history and
+parameter importances, and the trials); ``optuna-dashboard STORAGE_URL``
+browses the study, live while it runs.
 
 Needs Optuna (``pip install 'layerwise[sweep]'``) and, for ``--ray-address``,
 Ray (``pip install 'layerwise[ray]'``).
@@ -57,13 +62,12 @@ import re
 import socket
 import sys
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..checks import is_integer
-from ..fileio import atomic_write_json
 from .config import ConfigError, TrainConfig, config_from_dict, read_mapping
+from .sweep_report import SweepMonitor, report, retried_trials, stable_enough
 
 __all__ = ["SweepError", "Dimension", "SweepSpec", "load_sweep", "sweep_from_dict", "run_sweep",
            "add_parser", "run", "main"]
@@ -316,25 +320,18 @@ def _import_optuna():
     return optuna
 
 
-@contextlib.contextmanager
-def _stable_enough(optuna):
-    """Heartbeats have been in Optuna since 2.9 but are still flagged experimental."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        yield
-
-
-def _storage(optuna, url: str):
+def _storage(optuna, url: str, heartbeat: bool = True):
     """Optuna's RDB storage; heartbeats let a later run mark trials of a killed process (on any machine) as
-    failed, and each such trial is queued again, to resume its run directory (:func:`_retry`)."""
+    failed, and each such trial is queued again, to resume its run directory (:func:`_retry`).  A storage
+    that only reads (the progress monitor's) needs none."""
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
-        with _stable_enough(optuna):
+        with stable_enough(optuna):
             # SQLite: wait for another worker's write lock instead of failing after 5 s
             engine = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else None
-            return optuna.storages.RDBStorage(url, engine_kwargs=engine, heartbeat_interval=30, grace_period=90,
-                                              heartbeat_stale_trial_callback=_retry(optuna))
+            beats = dict(heartbeat_interval=30, grace_period=90, heartbeat_stale_trial_callback=_retry(optuna))
+            return optuna.storages.RDBStorage(url, engine_kwargs=engine, **(beats if heartbeat else {}))
     except (SQLAlchemyError, ImportError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SweepError(f"cannot open the study storage {url}: {first}") from None
@@ -342,14 +339,14 @@ def _storage(optuna, url: str):
 
 def _retry(optuna):
     """The callback that queues an interrupted trial again with its parameters (at most twice)."""
-    with _stable_enough(optuna):
+    with stable_enough(optuna):
         return optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=2)
 
 
 def _resumed_trial(optuna, trial):
     """The number of the interrupted trial the running ``trial`` runs again, or None."""
     frozen = trial.study._storage.get_trial(trial._trial_id)
-    with _stable_enough(optuna):
+    with stable_enough(optuna):
         return optuna.storages.RetryHeartbeatStaleTrialCallback.retried_trial_number(frozen)
 
 
@@ -369,8 +366,7 @@ def _requeue_interrupted(optuna, study) -> None:
     heartbeat's grace period, which covers trials of other machines."""
     host, states = socket.gethostname(), optuna.trial.TrialState
     trials = study.get_trials(deepcopy=False)
-    with _stable_enough(optuna):
-        retried = {n for t in trials for n in optuna.storages.RetryHeartbeatStaleTrialCallback.retry_history(t)}
+    retried = retried_trials(optuna, trials)
     for trial in trials:
         pid = trial.user_attrs.get("pid")
         killed = (trial.state == states.RUNNING and trial.user_attrs.get("host") == host and isinstance(pid, int)
@@ -427,21 +423,16 @@ def _objective(optuna, spec: SweepSpec):
         except KeyboardInterrupt:
             trial.set_user_attr("interrupted", True)     # the next sweep resumes it
             raise
-        seconds = time.perf_counter() - start
         trial.set_user_attr("run_dir", str(run_dir))
-        trial.set_user_attr("seconds", seconds)
-        shown = " ".join(f"{k}={_fmt(v)}" for k, v in params.items())
-        note = " (diverged)" if trial.user_attrs.get("diverged") else ""
-        note += "" if resumed is None else f" (resumed trial {resumed})"
-        print(f"trial {trial.number:4d}  {spec.metric} {value:.4f}{note}  {seconds:6.1f} s  {shown}", flush=True)
-        return value
+        trial.set_user_attr("seconds", time.perf_counter() - start)
+        return value            # the sweep's monitor reports the trial, wherever it ran
     return objective
 
 
 def _optimize(spec: SweepSpec, storage_url: str, n_trials: int, seed: int) -> int:
     """Run ``n_trials`` trials of the study in this process (a worker, a Ray task or the sweep itself)."""
     optuna = _import_optuna()
-    optuna.logging.set_verbosity(optuna.logging.ERROR)   # the sweep prints its own line per trial
+    optuna.logging.set_verbosity(optuna.logging.ERROR)   # the sweep's monitor prints a line per trial
     study = optuna.load_study(study_name=spec.name, storage=_storage(optuna, storage_url),
                               sampler=_sampler(optuna, spec, seed))
     study.optimize(_objective(optuna, spec), n_trials=n_trials)
@@ -496,7 +487,7 @@ def _run_ray(spec: SweepSpec, storage_url: str, remaining: int, address: str, st
         import ray
     except ImportError:
         raise ImportError("--ray-address needs Ray: pip install 'layerwise[ray]' (or pip install ray)") from None
-    ray.init(address=address, ignore_reinit_error=True)
+    ray.init(address=address, ignore_reinit_error=True, logging_level="WARNING")  # the monitor reports trials
     task = ray.remote(num_cpus=1)(_optimize)          # Ray limits each task to one thread (OMP_NUM_THREADS=1)
     ray.get([task.remote(spec, storage_url, 1, _worker_seed(spec, i, started)) for i in range(remaining)])
 
@@ -513,7 +504,7 @@ def _open_study(optuna, spec: SweepSpec, storage_url: str):
         changed = ", ".join(k for k in new if old.get(k) != new[k])
         raise SweepError(f"study {spec.name!r} in {storage_url} was created from a different sweep "
                          f"(changed: {changed}); give the sweep a new name, or delete {spec.directory} to start over")
-    with _stable_enough(optuna):
+    with stable_enough(optuna):
         optuna.storages.fail_stale_trials(study)      # trials of a killed sweep stay 'running' otherwise
     _requeue_interrupted(optuna, study)
     return study
@@ -524,11 +515,14 @@ def _completed(optuna, study) -> list:
 
 
 def run_sweep(spec: SweepSpec, workers: int = 1, trials: int | None = None, storage: str | None = None,
-              ray_address: str | None = None):
+              ray_address: str | None = None, monitor_interval: float = 1.0):
     """Run (or continue) the sweep until ``trials`` (default ``spec.trials``) trials have finished.
 
     Returns the Optuna study.  Trials already finished in the study's storage
-    count: a stopped sweep resumes where it was.
+    count: a stopped sweep resumes where it was.  While trials run, the study
+    is read every ``monitor_interval`` seconds to show the sweep's progress
+    (:class:`~layerwise.app.sweep_report.SweepMonitor`); at the end its table
+    of trials is printed and ``OUT_DIR/NAME/report.html`` written.
     """
     if not (is_integer(workers) and workers >= 1):
         raise SweepError(f"--workers must be a positive integer, got {workers!r}")
@@ -551,61 +545,19 @@ def run_sweep(spec: SweepSpec, workers: int = 1, trials: int | None = None, stor
           f"running {remaining} {where}\n  study: {storage_url}\n  runs:  {spec.directory}", flush=True)
     started = len(study.get_trials(deepcopy=False))
     if remaining:
-        if ray_address:       # tasks run elsewhere, in another working directory
-            absolute = dataclasses.replace(spec, out_dir=str(Path(spec.out_dir).resolve()))
-            _run_ray(absolute, storage_url, remaining, ray_address, started)
-        elif workers == 1 or remaining == 1:
-            _optimize(spec, storage_url, remaining, _worker_seed(spec, 0, started))
-        else:
-            _run_processes(spec, storage_url, remaining, min(workers, remaining), started)
+        def open_study():
+            return optuna.load_study(study_name=spec.name, storage=_storage(optuna, storage_url, heartbeat=False))
+        with SweepMonitor(open_study, optuna, spec, target, interval=monitor_interval):
+            if ray_address:       # tasks run elsewhere, in another working directory
+                absolute = dataclasses.replace(spec, out_dir=str(Path(spec.out_dir).resolve()))
+                _run_ray(absolute, storage_url, remaining, ray_address, started)
+            elif workers == 1 or remaining == 1:
+                _optimize(spec, storage_url, remaining, _worker_seed(spec, 0, started))
+            else:
+                _run_processes(spec, storage_url, remaining, min(workers, remaining), started)
     study = optuna.load_study(study_name=spec.name, storage=_storage(optuna, storage_url))
-    report(optuna, study, spec)
+    report(optuna, study, spec, storage_url)
     return study
-
-
-# --------------------------------------------------------------------------- the report
-
-def _fmt(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return json.dumps(value) if isinstance(value, (list, dict)) else str(value)
-
-
-def report(optuna, study, spec: SweepSpec) -> None:
-    """Print the table of trials and the best configuration (also written to best_config.json)."""
-    trials = study.get_trials(deepcopy=False)
-    keys = [d.key for d in spec.search]
-    decode = {d.key: d.decode for d in spec.search}
-    with _stable_enough(optuna):
-        retried = {n for t in trials for n in optuna.storages.RetryHeartbeatStaleTrialCallback.retry_history(t)}
-    rows = []
-    for t in trials:
-        state = t.state.name.lower()
-        if state == "complete" and t.user_attrs.get("diverged"):
-            state = "diverged"
-        if state == "fail" and (t.number in retried or t.user_attrs.get("interrupted")):
-            state = "interrupted"
-        value = "" if t.value is None else f"{t.value:.4f}"
-        seconds = t.user_attrs.get("seconds")
-        rows.append([str(t.number), state, value, "" if seconds is None else f"{seconds:.1f}"]
-                    + [_fmt(decode[k](t.params[k])) if k in t.params else "" for k in keys])
-    headers = ["trial", "state", spec.metric, "seconds"] + keys
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    print("\n" + "  ".join(h.ljust(w) for h, w in zip(headers, widths)))
-    for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
-
-    if not _completed(optuna, study):
-        print("no trial has finished yet")
-        return
-    best = study.best_trial
-    config = spec.trial_config({k: decode[k](v) for k, v in best.params.items()})
-    path = spec.directory / "best_config.json"
-    atomic_write_json(path, config.to_dict())
-    note = "; every finished trial diverged" if best.user_attrs.get("diverged") else ""
-    print(f"\nbest: trial {best.number}, {spec.metric} {best.value:.4f} (run {best.user_attrs.get('run_dir')}){note}")
-    print("  " + " ".join(f"{k}={_fmt(decode[k](v))}" for k, v in best.params.items()))
-    print(f"  rerun it: layerwise train --config {path}")
 
 
 # --------------------------------------------------------------------------- command line
