@@ -126,8 +126,9 @@ def report(title: str, rates: dict, target: float, baseline: str = "pytorch") ->
     return ratio
 
 
-def setup() -> "module | None":
-    """Print the machine's NumPy/BLAS/matmul figures; return torch set to NumPy's BLAS thread count (or None)."""
+def setup():
+    """Print the machine's NumPy/BLAS/matmul figures; return the torch module set to NumPy's BLAS thread
+    count, or None where PyTorch is not installed."""
     torch = setup_torch(blas_threads())
     print(f"NumPy {np.__version__}, {blas_description()}")
     print(f"matmul 2048x2048 float32: {matmul_gflops():.0f} GFLOP/s")
