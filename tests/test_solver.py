@@ -706,3 +706,15 @@ def test_labels_outside_the_models_classes_are_refused():
     data["y_val"][3] = 7                                   # TinyNet scores 3 classes
     with pytest.raises(ValueError, match=r"y_val holds labels up to 7 but the model scores 3 classes \(labels 0..2\)"):
         Solver(TinyNet(), data)
+
+
+def test_a_diverging_run_says_so_once_without_numpy_overflow_warnings():
+    import warnings
+
+    data = make_data(n_train=40)
+    solver = Solver(TinyNet(weight_scale=3.0), data, **quiet(batch_size=10, num_epochs=20,
+                                                             optim_config={"learning_rate": 1e8}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # any warning fails the test
+        solver.train()
+    assert solver.diverged and "training diverged" in solver.diverged

@@ -184,7 +184,10 @@ class Solver:
         if self.augment is not None:
             X_batch = self.augment(X_batch, self.rng)
 
-        loss, grads = self.model.loss(X_batch, y_batch)
+        # A diverging loss overflows on its way to inf/NaN: the check below says so in one message,
+        # instead of a cascade of NumPy warnings from the layers first.
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, grads = self.model.loss(X_batch, y_batch)
         loss = float(loss)
         factor = self.config.divergence_factor
         grew = factor is not None and self.loss_history and loss > factor * self.loss_history[0]

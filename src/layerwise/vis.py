@@ -301,7 +301,7 @@ def plot_training_comparison(runs, path=None, title=None):
                                  "expected a Solver or a dict of histories")
             ax.plot(np.arange(len(values)), values, style, markersize=3, label=str(run))
         ax.set(xlabel=xlabel, title=name)
-        ax.legend(loc="upper center", ncol=4, fontsize=8)
+        ax.legend(loc="best", ncol=4, fontsize=8)  # where it covers the fewest points
     if title:
         fig.suptitle(title)
     return _finish(fig, path)
