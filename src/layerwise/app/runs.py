@@ -22,7 +22,7 @@ from ..data.paths import resolve_data_root
 from ..evaluation import predict_labels
 from ..vis import confusion_matrix
 from ..solver import DivergenceError, Solver
-from ..tracking import MLflowTracker, default_tracking_uri, end_status
+from ..tracking import MLflowTracker, default_tracking_uri
 from . import pages
 from .config import ConfigError, TrainConfig, config_from_dict
 from .rundir import RunDirectory
@@ -217,16 +217,14 @@ def resume_run(run_dir, verbose: bool = True) -> Path:
 
 
 def _finish(solver, config, data, run: RunDirectory) -> Path:
-    tracker, status = solver.config.tracker, "FINISHED"
-    try:
+    tracker = solver.config.tracker
+    if tracker is None:
         return _train_and_write(solver, config, data, run)
-    except BaseException as exc:
-        status = end_status(exc)
-        raise
-    finally:
-        if tracker is not None:
+    with tracker:                           # ends the tracked run FINISHED, FAILED or KILLED
+        try:
+            return _train_and_write(solver, config, data, run)
+        finally:
             tracker.log_artifact(run.path)  # everything written so far, a stopped run's checkpoint included
-            tracker.end(status)
 
 
 def _train_and_write(solver, config, data, run: RunDirectory) -> Path:

@@ -171,12 +171,12 @@ def _rows(optuna, study, spec):
 def report(optuna, study, spec, storage_url: str) -> Path | None:
     """Print the table of trials and the best configuration (written to ``best_config.json``), write
     ``report.html``; returns the best configuration's path (None before any trial has finished)."""
-    headers, rows = _rows(optuna, study, spec)
+    table = headers, rows = _rows(optuna, study, spec)
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
     print("\n" + "  ".join(h.ljust(w) for h, w in zip(headers, widths)))
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
-    page = write_study_report(optuna, study, spec, storage_url)
+    page = write_study_report(optuna, study, spec, storage_url, table)
     completed = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
     if not completed:
         print("no trial has finished yet")
@@ -222,10 +222,11 @@ def _plots(optuna, study) -> list:
     return figures
 
 
-def write_study_report(optuna, study, spec, storage_url: str) -> Path:
-    """``OUT_DIR/NAME/report.html``: the sweep's figures and its trials, one self-contained page."""
+def write_study_report(optuna, study, spec, storage_url: str, table=None) -> Path:
+    """``OUT_DIR/NAME/report.html``: the sweep's figures and its trials, one self-contained page;
+    ``table``: the ``(headers, rows)`` of the trials, when they have been read already."""
     esc = html.escape
-    headers, rows = _rows(optuna, study, spec)
+    headers, rows = table or _rows(optuna, study, spec)
     completed = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
     best = ""
     if completed:
