@@ -279,13 +279,23 @@ def test_gradient_shape_mismatch_is_explained():
         optim.adam(np.zeros((2, 3)), np.zeros((3, 2)))
 
 
-def test_scratch_buffers_are_reused_and_not_state():
-    config = {}
-    w = np.zeros((4, 4))
-    optim.adam(w, np.ones((4, 4)), config)
-    scratch = config["_scratch"]
-    optim.adam(w, np.ones((4, 4)), config)
-    assert config["_scratch"] is scratch
+def test_scratch_stays_out_of_the_config_and_threads_do_not_change_results():
+    from layerwise import elementwise
+
+    rng = np.random.default_rng(3)
+    w0, dw = rng.standard_normal((700, 900)), rng.standard_normal((700, 900))  # several blocks per thread
+    results = []
+    for threads in (1, 2, 3):
+        elementwise.set_num_threads(threads)
+        try:
+            config, w = {}, w0.copy()
+            for _ in range(3):
+                w, config = optim.adam(w, dw, config)
+        finally:
+            elementwise.set_num_threads(elementwise._default_threads())
+        assert sorted(config) == ["beta1", "beta2", "epsilon", "learning_rate", "m", "t", "v"]
+        results.append(w)
+    assert np.array_equal(results[0], results[1]) and np.array_equal(results[0], results[2])
 
 
 # --------------------------------------------------------------------------- config keys

@@ -5,7 +5,11 @@ Every layer is a pair of functions: ``X_forward(...) -> (out, cache)`` and
 module API and the command line are thin layers over those kernels.
 """
 
+from . import memory
 from ._version import __version__
+
+if memory._wanted():
+    memory.keep_freed_memory()
 
 __all__ = ["__version__", "load_model"]
 

@@ -505,22 +505,26 @@ def max_pool_backward_chwn(dout, cache):
     dtype = np.result_type(dout, x)
     g = np.multiply(dout, m > 0, out=_empty(ws, "g", m.shape, dtype, transient=True)) if relu else dout
     if ph == pw == s:
-        shape6 = (C, Ho, ph, Wo, pw, N)
-        mask = np.equal(x.reshape(shape6), m[:, :, None, :, None, :],
-                        out=_empty(ws, "mask", shape6, bool, transient=True))
-        # Every window holds its maximum at least once; exactly once means no ties.
-        if np.count_nonzero(mask) == m.size:
-            dx = np.multiply(mask, g[:, :, None, :, None, :], out=_empty(ws, "dx", shape6, dtype))
-            return dx.reshape(C, H, W, N)
-    dx = np.zeros(x.shape, dtype=dtype)
-    taken = np.zeros(m.shape, dtype=bool)
-    for a in range(ph):
-        for b in range(pw):
-            hit = _window(x, a, b, s, Ho, Wo) == m
-            hit &= ~taken
-            taken |= hit
-            _window(dx, a, b, s, Ho, Wo)[...] += hit * g
-    return dx
+        # Non-overlapping windows: offset (a, b) of every window is its own strided slice of dx,
+        # written once, so dx needs no zeroing and no accumulation.
+        dx = _empty(ws, "dx", (C, Ho, ph, Wo, pw, N), dtype)
+        parts = [(dx[:, :, a, :, b, :], _window(x, a, b, s, Ho, Wo)) for a in range(ph) for b in range(pw)]
+    else:
+        dx = np.zeros(x.shape, dtype=dtype)
+        parts = [(_window(dx, a, b, s, Ho, Wo), _window(x, a, b, s, Ho, Wo)) for a in range(ph) for b in range(pw)]
+    hit = _empty(ws, "hit", m.shape, bool, transient=True)
+    taken = _empty(ws, "taken", m.shape, bool, transient=True)
+    for k, (dx_part, x_part) in enumerate(parts):
+        np.equal(x_part, m, out=hit)
+        if k:
+            np.greater(hit, taken, out=hit)          # a maximum not taken by an earlier offset (ties)
+        if k + 1 < len(parts):
+            np.logical_or(taken, hit, out=taken) if k else np.copyto(taken, hit)
+        if ph == pw == s:
+            np.multiply(hit, g, out=dx_part)
+        else:
+            dx_part += hit * g
+    return dx.reshape(C, H, W, N)
 
 
 def avg_pool_forward_chwn(x, pool_param):
