@@ -34,7 +34,7 @@ WIDTHS = (64, 256, 256)
 LR, MOMENTUM = 0.02, 0.9
 TARGET = 1.0
 SAME, VALID = {"stride": 1, "pad": 1}, {"stride": 1, "pad": 0}
-POOL2 = {"pool_height": 2, "pool_width": 2, "stride": 2}
+POOL2 = {"pool_height": 2, "pool_width": 2, "stride": 2, "floor": True}   # 31 -> 15, as PyTorch floors
 POOL3 = {"pool_height": 3, "pool_width": 3, "stride": 3}
 
 
@@ -78,10 +78,6 @@ def layerwise_network(params, X, y):
         a, conv = layers.conv_forward(h, params[f"{name}.W"], params[f"{name}.b"], SAME)
         tape.append(("conv", name, conv))
         if pool:
-            even = a.shape[2] // 2 * 2
-            if even != a.shape[2]:  # PyTorch's pooling drops the odd last row and column; ours asks for a tiling
-                tape.append(("crop", a.shape, None))
-                a = a[:, :, :even, :even]
             a, pooled = layers.max_pool_forward(a, POOL2)
             tape.append(("pool", name, pooled))
         a, bn = layers.spatial_batchnorm_forward(a, params[f"{name}.gamma"], params[f"{name}.beta"], bn_params[name])
@@ -112,10 +108,6 @@ def layerwise_network(params, X, y):
                 d, grads[f"{name}.gamma"], grads[f"{name}.beta"] = layers.spatial_batchnorm_backward(d, cache)
             elif kind == "pool":
                 d = layers.max_pool_backward(d, cache)
-            elif kind == "crop":
-                full = np.zeros(name, d.dtype)
-                full[:, :, :d.shape[2], :d.shape[3]] = d
-                d = full
             else:
                 d, grads[f"{name}.W"], grads[f"{name}.b"] = layers.conv_backward(d, cache)
         return loss, grads

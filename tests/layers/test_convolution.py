@@ -505,3 +505,48 @@ def test_layers_module_reexports_the_conv_family():
     for name in ("conv_forward", "conv_backward_naive", "max_pool_forward", "avg_pool_backward",
                  "spatial_batchnorm_forward", "spatial_groupnorm_backward"):
         assert getattr(L, name) is getattr(CL, name)
+
+
+# --------------------------------------------------------------------------- pooling that drops the remainder
+
+FLOOR_CASES = [((2, 3, 7, 7), 2, 2, 2), ((2, 3, 31, 30), 2, 2, 2), ((1, 2, 8, 10), 3, 3, 3), ((2, 2, 9, 7), 3, 2, 2)]
+
+
+@pytest.mark.parametrize("shape, ph, pw, stride", FLOOR_CASES)
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_floor_pooling_matches_the_naive_loops_and_its_gradient_checks(rng, shape, ph, pw, stride, kind):
+    from layerwise.gradient_check import eval_numerical_gradient_array
+
+    fast_f, fast_b = getattr(L, f"{kind}_pool_forward"), getattr(L, f"{kind}_pool_backward")
+    naive_f, naive_b = getattr(CL, f"{kind}_pool_forward_naive"), getattr(CL, f"{kind}_pool_backward_naive")
+    param = {"pool_height": ph, "pool_width": pw, "stride": stride, "floor": True}
+    x = rng.standard_normal(shape)
+    out, cache = fast_f(x, param)
+    ref, ref_cache = naive_f(x, param)
+    N, C, H, W = shape
+    assert out.shape == (N, C, 1 + (H - ph) // stride, 1 + (W - pw) // stride)
+    np.testing.assert_allclose(out, ref, rtol=0, atol=1e-15)    # exact for max; summation order for avg
+    dout = rng.standard_normal(out.shape)
+    dx = fast_b(dout, cache)
+    np.testing.assert_allclose(dx, naive_b(dout, ref_cache), rtol=0, atol=1e-15)
+    num = eval_numerical_gradient_array(lambda v: fast_f(v, param)[0], x, dout)
+    assert rel_error(dx, num) < 1e-9
+    rows_used, cols_used = (out.shape[2] - 1) * stride + ph, (out.shape[3] - 1) * stride + pw
+    assert not dx[:, :, rows_used:].any() and not dx[:, :, :, cols_used:].any()
+
+
+def test_floor_pooling_matches_torch(rng):
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((3, 4, 31, 29))
+    out, cache = L.max_pool_forward(x, {"pool_height": 2, "pool_width": 2, "stride": 2, "floor": True})
+    tx = torch.tensor(x, requires_grad=True)
+    tout = torch.nn.functional.max_pool2d(tx, 2)
+    dout = rng.standard_normal(out.shape)
+    tout.backward(torch.tensor(dout))
+    np.testing.assert_array_equal(out, tout.detach().numpy())
+    np.testing.assert_array_equal(L.max_pool_backward(dout, cache), tx.grad.numpy())
+
+
+def test_floor_must_be_a_boolean():
+    with pytest.raises(ValueError, match=r"^max_pool_forward: pool_param\['floor'\] must be True or False, got 'yes'$"):
+        L.max_pool_forward(np.zeros((1, 1, 4, 4)), {"floor": "yes"})

@@ -18,7 +18,9 @@ convention.  Three families live here:
   data, and a chain of fast layers costs one layout copy at its input.
 
 Output sizes follow ``1 + (H + 2 * pad - HH) // stride``; a geometry whose
-windows do not tile the (padded) input exactly raises ``ValueError``.
+windows do not tile the (padded) input exactly raises ``ValueError``, unless a
+pooling layer is asked to drop the remainder (``pool_param['floor'] = True``,
+PyTorch's behaviour).
 """
 
 from __future__ import annotations
@@ -137,10 +139,20 @@ def _conv_geometry(x_shape, w, b, conv_param, where, layout):
 
 
 def _pool_geometry(H, W, pool_param, where):
-    """Validate a pooling window and return ``(ph, pw, stride, Ho, Wo)``."""
+    """Validate a pooling window and return ``(ph, pw, stride, Ho, Wo)``.
+
+    ``pool_param['floor']`` (False): when True, windows that do not tile the
+    input drop its last rows and columns, ``Ho = 1 + (H - ph) // stride``
+    (PyTorch's pooling); otherwise such a geometry raises ValueError.
+    """
     ph = integer(pool_param.get("pool_height", 2), "pool_param['pool_height']", 1, where=where)
     pw = integer(pool_param.get("pool_width", 2), "pool_param['pool_width']", 1, where=where)
     stride = integer(pool_param.get("stride", 2), "pool_param['stride']", 1, where=where)
+    floor = pool_param.get("floor", False)
+    if not isinstance(floor, (bool, np.bool_)):
+        raise ValueError(f"{where}: pool_param['floor'] must be True or False, got {floor!r}")
+    if floor:
+        H, W = H - (H - ph) % stride if H >= ph else H, W - (W - pw) % stride if W >= pw else W
     Ho = conv_output_size(H, ph, stride, 0, where, "height")
     Wo = conv_output_size(W, pw, stride, 0, where, "width")
     return ph, pw, stride, Ho, Wo
@@ -222,7 +234,8 @@ def conv_backward_naive(dout, cache):
 def max_pool_forward_naive(x, pool_param):
     """Max pooling with loops.
 
-    x: (N, C, H, W); pool_param: ``pool_height``, ``pool_width``, ``stride``.
+    x: (N, C, H, W); pool_param: ``pool_height``, ``pool_width``, ``stride``,
+    optional ``floor`` (drop the rows and columns that no window covers).
     ``out[n, c, i, j] = max of x[n, c, i*stride : i*stride + ph, j*stride : j*stride + pw]``.
     Returns out: (N, C, Ho, Wo) and cache (x, pool_param).
     """
@@ -491,10 +504,11 @@ def max_pool_backward_chwn(dout, cache):
     """Backward pass of ``max_pool_forward_chwn``.
 
     dout: (C, Ho, Wo, N).  Each window's gradient goes to its maximum (the
-    first one in row-major order when entries tie); with the fused ReLU only
-    windows whose maximum is positive pass gradient.  Non-overlapping windows
-    (stride = window) take one broadcast equality mask over a 6-D view of x;
-    other geometries, or ties, accumulate window offset by offset.
+    first one in row-major order when entries tie, as after a ReLU); with
+    the fused ReLU only windows whose maximum is positive pass gradient.
+    Window offset by offset, the maxima not yet taken by an earlier offset
+    receive dout; when the windows tile x (stride = window) each offset
+    writes its own strided slice of dx, otherwise the offsets accumulate.
     Returns dx: (C, H, W, N).
     """
     x, m, (ph, pw, s, Ho, Wo), relu, ws = cache
@@ -504,11 +518,14 @@ def max_pool_backward_chwn(dout, cache):
                          f"got {dout.shape}")
     dtype = np.result_type(dout, x)
     g = np.multiply(dout, m > 0, out=_empty(ws, "g", m.shape, dtype, transient=True)) if relu else dout
-    if ph == pw == s:
+    disjoint = ph == pw == s
+    if disjoint:
         # Non-overlapping windows: offset (a, b) of every window is its own strided slice of dx,
-        # written once, so dx needs no zeroing and no accumulation.
-        dx = _empty(ws, "dx", (C, Ho, ph, Wo, pw, N), dtype)
-        parts = [(dx[:, :, a, :, b, :], _window(x, a, b, s, Ho, Wo)) for a in range(ph) for b in range(pw)]
+        # written once, so dx needs no accumulation (and zeroing only where no window reaches).
+        covered = (H, W) == (Ho * ph, Wo * pw)
+        dx = _empty(ws, "dx", x.shape, dtype) if covered else np.zeros(x.shape, dtype)
+        dx6 = dx[:, :Ho * ph, :Wo * pw].reshape(C, Ho, ph, Wo, pw, N)   # a view: it only splits axes
+        parts = [(dx6[:, :, a, :, b, :], _window(x, a, b, s, Ho, Wo)) for a in range(ph) for b in range(pw)]
     else:
         dx = np.zeros(x.shape, dtype=dtype)
         parts = [(_window(dx, a, b, s, Ho, Wo), _window(x, a, b, s, Ho, Wo)) for a in range(ph) for b in range(pw)]
@@ -520,11 +537,11 @@ def max_pool_backward_chwn(dout, cache):
             np.greater(hit, taken, out=hit)          # a maximum not taken by an earlier offset (ties)
         if k + 1 < len(parts):
             np.logical_or(taken, hit, out=taken) if k else np.copyto(taken, hit)
-        if ph == pw == s:
+        if disjoint:
             np.multiply(hit, g, out=dx_part)
         else:
             dx_part += hit * g
-    return dx.reshape(C, H, W, N)
+    return dx
 
 
 def avg_pool_forward_chwn(x, pool_param):
@@ -554,7 +571,7 @@ def avg_pool_backward_chwn(dout, cache):
         raise ValueError(f"avg_pool_backward: dout must have the shape of the pooled output {(C, Ho, Wo, N)}, "
                          f"got {dout.shape}")
     g = dout / (ph * pw)
-    if ph == pw == s:
+    if ph == pw == s and (H, W) == (Ho * ph, Wo * pw):
         dx = np.empty((C, Ho, ph, Wo, pw, N), dtype=g.dtype)
         dx[...] = g[:, :, None, :, None, :]
         return dx.reshape(x_shape)
@@ -568,7 +585,9 @@ def avg_pool_backward_chwn(dout, cache):
 def max_pool_forward(x, pool_param):
     """Fast max pooling, the same math as ``max_pool_forward_naive``.
 
-    x: (N, C, H, W); pool_param: ``pool_height``, ``pool_width``, ``stride`` (2, 2, 2).
+    x: (N, C, H, W); pool_param: ``pool_height``, ``pool_width``, ``stride`` (2, 2, 2),
+    ``floor`` (False: a geometry that does not tile x raises; True: the last
+    rows and columns that no window covers are dropped, as PyTorch does).
     Returns out: (N, C, Ho, Wo) (a transposed view of a batch-innermost array) and a cache.
     """
     _check_ndim4(x, "max_pool_forward", "(N, C, H, W)")
