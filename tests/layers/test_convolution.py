@@ -550,3 +550,40 @@ def test_floor_pooling_matches_torch(rng):
 def test_floor_must_be_a_boolean():
     with pytest.raises(ValueError, match=r"^max_pool_forward: pool_param\['floor'\] must be True or False, got 'yes'$"):
         L.max_pool_forward(np.zeros((1, 1, 4, 4)), {"floor": "yes"})
+
+
+# --------------------------------------------------------------------------- banded im2col
+
+@pytest.mark.parametrize("case", CONV_CASES)
+def test_conv_in_bands_of_one_output_row_matches_naive(case, rng, monkeypatch):
+    """The im2col matrix built one output row at a time gives the loops' results in float64."""
+    monkeypatch.setattr(CL, "_COLS_BLOCK_BYTES", 1)
+    N, C, H, W, F, HH, WW, stride, pad = case
+    x, w, b = rng.standard_normal((N, C, H, W)), rng.standard_normal((F, C, HH, WW)), rng.standard_normal(F)
+    conv_param = {"stride": stride, "pad": pad}
+    out, cache = CL.conv_forward(x, w, b, conv_param)
+    ref, ref_cache = CL.conv_forward_naive(x, w, b, conv_param)
+    assert len(CL._row_bands(C * HH * WW + 1, out.shape[2], out.shape[3], N, 8)) == out.shape[2]
+    assert rel_error(out, ref) < 1e-10
+    dout = rng.standard_normal(out.shape)
+    for fast, naive in zip(CL.conv_backward(dout, cache), CL.conv_backward_naive(dout, ref_cache)):
+        assert rel_error(fast, naive) < 1e-10
+
+
+# Float32 tolerance of the fast convolution, stated: every output and gradient is within
+# 2e-6 of the float64 result, relative to the largest magnitude of that array.
+FLOAT32_TOLERANCE = 2e-6
+
+
+@pytest.mark.parametrize("C, F, size, pad", [(3, 32, 16, 1), (64, 64, 8, 1), (256, 32, 6, 1), (24, 16, 9, 0)])
+def test_conv_float32_error_against_float64_is_within_the_stated_tolerance(C, F, size, pad, rng):
+    x, w = rng.standard_normal((8, C, size, size)), rng.standard_normal((F, C, 3, 3)) / np.sqrt(9 * C)
+    b, conv_param = rng.standard_normal(F), {"stride": 1, "pad": pad}
+    out64, cache64 = CL.conv_forward(x, w, b, conv_param)
+    out32, cache32 = CL.conv_forward(x.astype(np.float32), w.astype(np.float32), b.astype(np.float32), conv_param)
+    dout = rng.standard_normal(out64.shape)
+    grads64 = CL.conv_backward(dout, cache64)
+    grads32 = CL.conv_backward(dout.astype(np.float32), cache32)
+    for a32, a64 in zip((out32, *grads32), (out64, *grads64)):
+        assert a32.dtype == np.float32
+        assert np.max(np.abs(a32 - a64)) / np.max(np.abs(a64)) < FLOAT32_TOLERANCE

@@ -314,7 +314,7 @@ def _pad_chwn(x, pad, dtype, ws=None):
     transposed view.
     """
     C, H, W, N = x.shape
-    xp = _empty(ws, "xpad", (C, H + 2 * pad, W + 2 * pad, N), dtype, transient=True)
+    xp = _empty(ws, "xpad", (C, H + 2 * pad, W + 2 * pad, N), dtype)
     if pad:
         xp[:, :pad] = 0
         xp[:, H + pad:] = 0
@@ -337,7 +337,7 @@ def im2col_chwn(xp, HH, WW, stride, Ho, Wo, ws=None, ones_row=False):
     K, M = C * HH * WW, Ho * Wo * N
     sc, sh, sw, sn = xp.strides
     windows = as_strided(xp, (C, HH, WW, Ho, Wo, N), (sc, sh, sw, stride * sh, stride * sw, sn), writeable=False)
-    cols = _empty(ws, "cols", (K + ones_row, M), xp.dtype)
+    cols = _empty(ws, "cols", (K + ones_row, M), xp.dtype, transient=True)
     np.copyto(cols[:K].reshape(C, HH, WW, Ho, Wo, N), windows)
     if ones_row:
         cols[K] = 1
@@ -366,17 +366,38 @@ def col2im_chwn(cols, xp_shape, HH, WW, stride, Ho, Wo, ws=None):
 # Fast convolution
 # ----------------------------------------------------------------------------
 
+# Bytes of one block of the im2col matrix.  The convolutions unfold and
+# multiply a band of output rows at a time, so the block is written, read by
+# the GEMM and dropped while it is still in cache -- never the whole matrix,
+# which is (C * HH * WW) times the input.
+_COLS_BLOCK_BYTES = 4 << 20
+
+
+def _row_bands(K, Ho, Wo, N, itemsize):
+    """``(i0, rows)`` bands of output rows whose im2col block of K rows stays near ``_COLS_BLOCK_BYTES``."""
+    rows = max(1, min(Ho, _COLS_BLOCK_BYTES // max(1, K * Wo * N * itemsize)))
+    return [(i0, min(rows, Ho - i0)) for i0 in range(0, Ho, rows)]
+
+
+def _band_cols(xp, HH, WW, stride, i0, rows, Wo, ws):
+    """The im2col block ``[cols; 1]`` of output rows ``i0 .. i0 + rows - 1``: (C * HH * WW + 1, rows * Wo * N)."""
+    return im2col_chwn(xp[:, i0 * stride:], HH, WW, stride, rows, Wo, ws, ones_row=True)
+
+
 def conv_forward_chwn(x, w, b, conv_param, ws=None):
-    """Convolution on x: (C, H, W, N) as one GEMM over the whole batch.
+    """Convolution on x: (C, H, W, N) as GEMMs over the whole batch, a band of output rows at a time.
 
     w: (F, C, HH, WW); b: (F,).  ``out = w.reshape(F, -1) @ im2col(xpad) + b``,
     computed as ``[w | b] @ [im2col(xpad); 1]``: the bias rides in the GEMM
     instead of costing a pass over the output, and the backward GEMM for dw
-    yields db as well.
+    yields db as well.  The im2col matrix is built one cache-sized band of
+    output rows at a time and never kept: the backward pass unfolds the
+    padded input again, which costs less than storing and re-reading nine
+    times the input.
     Returns out: (F, Ho, Wo, N) (C-contiguous) and a cache.  x may be any
     strided view (a transposed NCHW array, another dtype): it is copied once
     into the padded buffer.  ``ws``: an optional ``Workspace`` for the
-    padded input, the im2col matrix and the output, also used by the
+    padded input, the im2col blocks and the output, also used by the
     backward pass.
     """
     _check_ndim4(x, "conv_forward_chwn", "(C, H, W, N)")
@@ -384,22 +405,28 @@ def conv_forward_chwn(x, w, b, conv_param, ws=None):
     stride, pad, Ho, Wo = _conv_geometry(x.shape[:3], w, b, conv_param, "conv_forward", "(C, H, W, N)")
     F, _, HH, WW = w.shape
     dtype = np.result_type(x, w)
-    xp = _pad_chwn(x, pad, dtype, ws) if pad or x.dtype != dtype else x
-    cols = im2col_chwn(xp, HH, WW, stride, Ho, Wo, ws, ones_row=True)
+    xp = _pad_chwn(x, pad, dtype, ws) if pad or x.dtype != dtype or not x.flags.c_contiguous else x
     wb = np.concatenate([w.reshape(F, -1), b.reshape(F, 1)], axis=1).astype(dtype, copy=False)
-    out = np.matmul(wb, cols, out=_empty(ws, "out", (F, Ho * Wo * N), dtype))
-    return out.reshape(F, Ho, Wo, N), (cols, w, (C, H, W, N), stride, pad, Ho, Wo, ws)
+    out = _empty(ws, "out", (F, Ho * Wo * N), dtype)
+    band = Wo * N
+    for i0, rows in _row_bands(wb.shape[1], Ho, Wo, N, dtype.itemsize):
+        cols = _band_cols(xp, HH, WW, stride, i0, rows, Wo, ws)
+        np.matmul(wb, cols, out=out[:, i0 * band:(i0 + rows) * band])
+    return out.reshape(F, Ho, Wo, N), (xp, w, (C, H, W, N), stride, pad, Ho, Wo, ws)
 
 
 def conv_backward_chwn(dout, cache, compute_dx=True):
     """Backward pass of ``conv_forward_chwn``.
 
     dout: (F, Ho, Wo, N).  With ``D = dout.reshape(F, -1)``:
-    ``[dw | db] = D @ [cols; 1].T`` and ``dx = col2im(w.reshape(F, -1).T @ D)``.
+    ``[dw | db] = D @ [cols; 1].T`` and ``dx = col2im(w.reshape(F, -1).T @ D)``,
+    band by band of output rows as in the forward pass (each band's im2col
+    block unfolded again from the padded input, each band's column gradient
+    folded into dx while it is in cache).
     Returns dx: (C, H, W, N) (None when ``compute_dx`` is False: the first
     layer of a network never needs it), dw: (F, C, HH, WW), db: (F,).
     """
-    cols, w, x_shape, stride, pad, Ho, Wo, ws = cache
+    xp, w, x_shape, stride, pad, Ho, Wo, ws = cache
     F, C, HH, WW = w.shape
     _, H, W, N = x_shape
     if dout.shape != (F, Ho, Wo, N):
@@ -407,14 +434,28 @@ def conv_backward_chwn(dout, cache, compute_dx=True):
                          f"(layout (F, Ho, Wo, N)), got {dout.shape}")
     d2 = dout.reshape(F, Ho * Wo * N)
     K = C * HH * WW
-    dwb = cols @ d2.T          # (K + 1, F); this operand order runs faster in OpenBLAS than d2 @ cols.T
+    dtype = np.result_type(xp, dout)
+    w2t = w.reshape(F, K).T.astype(dtype, copy=False)
+    dwb = np.zeros((K + 1, F), dtype)
+    if compute_dx:
+        dxp = _empty(ws, "dxpad", xp.shape, np.result_type(w, dout))
+        dxp.fill(0)
+    band = Wo * N
+    for i0, rows in _row_bands(K + 1, Ho, Wo, N, dtype.itemsize):
+        cols = _band_cols(xp, HH, WW, stride, i0, rows, Wo, ws)
+        d_band = d2[:, i0 * band:(i0 + rows) * band]
+        dwb += cols @ d_band.T        # (K + 1, F); this operand order runs faster in OpenBLAS than d @ cols.T
+        if compute_dx:
+            dcols = np.matmul(w2t, d_band, out=_empty(ws, "dcols", (K, rows * band), dxp.dtype, transient=True))
+            d6 = dcols.reshape(C, HH, WW, rows, Wo, N)
+            below = dxp[:, i0 * stride:]
+            for u in range(HH):
+                for v in range(WW):
+                    _window(below, u, v, stride, rows, Wo)[...] += d6[:, u, v]
     dw = dwb[:K].T.reshape(w.shape)
     db = dwb[K].copy()
     if not compute_dx:
         return None, dw, db
-    dcols = np.matmul(w.reshape(F, K).T, d2, out=_empty(ws, "dcols", (K, Ho * Wo * N), np.result_type(w, dout),
-                                                          transient=True))
-    dxp = col2im_chwn(dcols, (C, H + 2 * pad, W + 2 * pad, N), HH, WW, stride, Ho, Wo, ws)
     return dxp[:, pad:pad + H, pad:pad + W], dw, db
 
 
