@@ -122,11 +122,16 @@ def test_thread_count_must_be_a_positive_integer(bad):
         elementwise.set_num_threads(bad)
 
 
-def test_environment_sets_the_default_thread_count(monkeypatch):
+def test_one_thread_unless_the_environment_asks_for_more(monkeypatch):
+    monkeypatch.delenv("LAYERWISE_NUM_THREADS", raising=False)
+    assert elementwise._default_threads() == 1
     monkeypatch.setenv("LAYERWISE_NUM_THREADS", "3")
     assert elementwise._default_threads() == 3
     monkeypatch.setenv("LAYERWISE_NUM_THREADS", "many")
     with pytest.raises(ValueError, match=r"^LAYERWISE_NUM_THREADS must be a positive integer, got 'many'$"):
+        elementwise._default_threads()
+    monkeypatch.setenv("LAYERWISE_NUM_THREADS", "0")
+    with pytest.raises(ValueError, match=r"^LAYERWISE_NUM_THREADS must be a positive integer, got '0'$"):
         elementwise._default_threads()
 
 

@@ -5,13 +5,17 @@ rule's dozen passes over a weight matrix, GELU's polynomial and tanh -- is
 bound by memory traffic when each pass streams every operand from RAM.
 :func:`map_blocks` runs the whole chain on one block of ``BLOCK_BYTES`` per
 operand at a time, so the operands stay in the L2 cache from one pass to the
-next, and hands the blocks to a pool of threads (NumPy's ufuncs release the
-GIL), so every core works.  Each element goes through the same operations in
+next, and can hand the blocks to a pool of threads (NumPy's ufuncs release
+the GIL).  Each element goes through the same operations in
 the same order as in a whole-array pass: the results are bit-identical,
 whatever the number of threads.
 
-The thread count defaults to the CPUs this process may run on, or to
-``LAYERWISE_NUM_THREADS`` when set; :func:`set_num_threads` changes it.
+Threads are opt-in: ``LAYERWISE_NUM_THREADS=N`` in the environment or
+:func:`set_num_threads`.  The default is one.  On the 2-core machines the
+benchmarks ran on, a GELU over 16 M floats took 50 ms on two threads against
+69 ms on one. Inside training steps, though, the cores share one memory bus
+and OpenBLAS's threads, so two threads gained nothing: the speedrun network
+ran at 104 against 105 images/s. Adam steps on an MLP were even 7% slower.
 """
 
 from __future__ import annotations
@@ -40,15 +44,15 @@ _threads = None
 
 def _default_threads() -> int:
     env = os.environ.get("LAYERWISE_NUM_THREADS")
-    if env:
-        try:
-            return max(1, int(env))
-        except ValueError:
-            raise ValueError(f"LAYERWISE_NUM_THREADS must be a positive integer, got {env!r}") from None
+    if not env:
+        return 1
     try:
-        return len(os.sched_getaffinity(0)) or 1
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
+        threads = int(env)
+    except ValueError:
+        threads = 0
+    if threads < 1:
+        raise ValueError(f"LAYERWISE_NUM_THREADS must be a positive integer, got {env!r}")
+    return threads
 
 
 def num_threads() -> int:
