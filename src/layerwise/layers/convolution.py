@@ -547,9 +547,11 @@ def max_pool_backward_chwn(dout, cache):
     dout: (C, Ho, Wo, N).  Each window's gradient goes to its maximum (the
     first one in row-major order when entries tie, as after a ReLU); with
     the fused ReLU only windows whose maximum is positive pass gradient.
-    Window offset by offset, the maxima not yet taken by an earlier offset
-    receive dout; when the windows tile x (stride = window) each offset
-    writes its own strided slice of dx, otherwise the offsets accumulate.
+    Non-overlapping windows (stride = window) without ties take one
+    broadcast equality mask over a 6-D view of x.  Otherwise, window offset
+    by offset, the maxima not yet taken by an earlier offset receive dout:
+    each offset writes its own strided slice of dx when the windows do not
+    overlap, and the offsets accumulate when they do.
     Returns dx: (C, H, W, N).
     """
     x, m, (ph, pw, s, Ho, Wo), relu, ws = cache
@@ -566,6 +568,14 @@ def max_pool_backward_chwn(dout, cache):
         covered = (H, W) == (Ho * ph, Wo * pw)
         dx = _empty(ws, "dx", x.shape, dtype) if covered else np.zeros(x.shape, dtype)
         dx6 = dx[:, :Ho * ph, :Wo * pw].reshape(C, Ho, ph, Wo, pw, N)   # a view: it only splits axes
+        shape6 = dx6.shape
+        mask = np.equal(x[:, :Ho * ph, :Wo * pw].reshape(shape6), m[:, :, None, :, None, :],
+                        out=_empty(ws, "mask", shape6, bool, transient=True))
+        # Every window holds its maximum at least once; exactly once means no ties, and one
+        # broadcast product over whole arrays beats the offset-by-offset passes over strided slices.
+        if np.count_nonzero(mask) == m.size:
+            np.multiply(mask, g[:, :, None, :, None, :], out=dx6)
+            return dx
         parts = [(dx6[:, :, a, :, b, :], _window(x, a, b, s, Ho, Wo)) for a in range(ph) for b in range(pw)]
     else:
         dx = np.zeros(x.shape, dtype=dtype)
