@@ -1,4 +1,4 @@
-"""Elementwise work in cache-sized blocks, spread over the cores.
+"""Elementwise work in cache-sized blocks, optionally spread over threads.
 
 A chain of elementwise passes over arrays larger than the cache -- an update
 rule's dozen passes over a weight matrix, GELU's polynomial and tanh -- is
@@ -38,7 +38,7 @@ _PARALLEL_BYTES = 1 << 22
 _state = threading.local()      # per thread: scratch buffers, and whether it is a pool worker
 _pool_lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
-_pool_pid = None
+_pool_key = None              # (process id, workers) the pool was made for
 _threads = None
 
 
@@ -77,12 +77,12 @@ def set_num_threads(n: int) -> None:
 
 def _worker_pool(workers: int) -> ThreadPoolExecutor:
     """The shared pool of ``workers`` helper threads (re-made in a forked child, where its threads are gone)."""
-    global _pool, _pool_pid
+    global _pool, _pool_key
     with _pool_lock:
-        if _pool is None or _pool_pid != os.getpid() or _pool._max_workers != workers:
+        if _pool is None or _pool_key != (os.getpid(), workers):
             _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="layerwise",
                                        initializer=_mark_worker)
-            _pool_pid = os.getpid()
+            _pool_key = (os.getpid(), workers)
         return _pool
 
 
@@ -115,7 +115,7 @@ def _flat_views(arrays):
 
 
 def map_blocks(kernel, inputs, outputs, scratch: int = 0, args=(), dtype=None) -> None:
-    """Run ``kernel(*inputs, *outputs, *scratch, *args)`` over aligned blocks of the arrays, on every core.
+    """Run ``kernel(*inputs, *outputs, *scratch, *args)`` over aligned blocks of the arrays.
 
     inputs: arrays the kernel only reads; outputs: arrays it writes (or
     updates in place), made by the caller -- ``np.empty_like(x)`` keeps x's
@@ -123,7 +123,7 @@ def map_blocks(kernel, inputs, outputs, scratch: int = 0, args=(), dtype=None) -
     block's size the kernel gets, of ``dtype`` (default: the first output's).
     The kernel must be elementwise -- element i of each output depends only on
     element i of the arrays -- and use only NumPy calls, which release the
-    GIL.  An input laid out differently from the outputs (a strided slice, the
+    GIL, so that blocks can run on the :func:`num_threads` threads.  An input laid out differently from the outputs (a strided slice, the
     other transpose) is first copied into their layout: one pass, where
     walking mismatched strides would slow every operation of the kernel.
     Outputs laid out differently from each other are handed to the kernel

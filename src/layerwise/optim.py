@@ -15,8 +15,8 @@ results are bit-identical to the plain NumPy expressions; adam and adamw fold
 the bias corrections into two scalars, as ``torch.optim.Adam`` does, so their
 moments are bit-identical and their weights equal to rounding, and adamw applies
 its decay as the factor ``1 - lr*wd``), but without temporaries: moments and weights
-are updated in place (``out=``), a cache-sized block at a time on every core
-(:mod:`layerwise.elementwise`) -- two to three times as fast as the
+are updated in place (``out=``), a cache-sized block at a time
+(:mod:`layerwise.elementwise`) -- about twice as fast as the
 out-of-place expressions on large weight matrices.  ``next_w`` is therefore the
 very array ``w`` that was passed in, now holding the updated values, and
 ``config['velocity']`` etc. are updated in place too.  When ``w`` cannot be
@@ -170,7 +170,7 @@ def _run(kernel, w, dw, config, state_keys, n_scratch, *scalars):
     ``states`` are ``config[key]`` for ``key in state_keys`` (created as zeros
     like ``w`` on first use and updated in place), ``scratch`` are
     ``n_scratch`` work buffers.  The arrays are processed in cache-sized
-    blocks spread over the cores (:func:`layerwise.elementwise.map_blocks`).
+    blocks (:func:`layerwise.elementwise.map_blocks`).
     A ``w`` that cannot be written in place (not a writeable floating-point
     ndarray) is replaced by an updated copy.
     """
@@ -190,7 +190,7 @@ def _run(kernel, w, dw, config, state_keys, n_scratch, *scalars):
         if state is None:
             state = config[key] = np.zeros_like(w)
         updated.append(state)
-    # Scratch of the textbook expression's temporaries' dtype; cache-sized blocks on every core.
+    # Scratch of the textbook expression's temporaries' dtype.
     map_blocks(kernel, (dw,), updated, scratch=n_scratch, args=scalars, dtype=np.result_type(w, dw))
     return w
 

@@ -352,14 +352,18 @@ def col2im_chwn(cols, xp_shape, HH, WW, stride, Ho, Wo, ws=None):
     ``dxp[:, u::stride, v::stride, :]`` -- HH * WW vectorized additions
     instead of a scatter over every element.
     """
-    C, Hp, Wp, N = xp_shape
-    d6 = cols.reshape(C, HH, WW, Ho, Wo, N)
     dxp = _empty(ws, "dxpad", xp_shape, cols.dtype)
     dxp.fill(0)
+    _fold_into(dxp, cols, HH, WW, stride, Ho, Wo)
+    return dxp
+
+
+def _fold_into(dxp, cols, HH, WW, stride, Ho, Wo):
+    """``dxp += col2im(cols)`` for the Ho output rows that start at dxp's first row."""
+    d6 = cols.reshape(dxp.shape[0], HH, WW, Ho, Wo, dxp.shape[3])
     for u in range(HH):
         for v in range(WW):
             _window(dxp, u, v, stride, Ho, Wo)[...] += d6[:, u, v]
-    return dxp
 
 
 # ----------------------------------------------------------------------------
@@ -434,11 +438,11 @@ def conv_backward_chwn(dout, cache, compute_dx=True):
                          f"(layout (F, Ho, Wo, N)), got {dout.shape}")
     d2 = dout.reshape(F, Ho * Wo * N)
     K = C * HH * WW
-    dtype = np.result_type(xp, dout)
+    dtype = np.result_type(xp, dout)     # xp already has the dtype of x and w together
     w2t = w.reshape(F, K).T.astype(dtype, copy=False)
     dwb = np.zeros((K + 1, F), dtype)
     if compute_dx:
-        dxp = _empty(ws, "dxpad", xp.shape, np.result_type(w, dout))
+        dxp = _empty(ws, "dxpad", xp.shape, dtype)
         dxp.fill(0)
     band = Wo * N
     for i0, rows in _row_bands(K + 1, Ho, Wo, N, dtype.itemsize):
@@ -446,12 +450,8 @@ def conv_backward_chwn(dout, cache, compute_dx=True):
         d_band = d2[:, i0 * band:(i0 + rows) * band]
         dwb += cols @ d_band.T        # (K + 1, F); this operand order runs faster in OpenBLAS than d @ cols.T
         if compute_dx:
-            dcols = np.matmul(w2t, d_band, out=_empty(ws, "dcols", (K, rows * band), dxp.dtype, transient=True))
-            d6 = dcols.reshape(C, HH, WW, rows, Wo, N)
-            below = dxp[:, i0 * stride:]
-            for u in range(HH):
-                for v in range(WW):
-                    _window(below, u, v, stride, rows, Wo)[...] += d6[:, u, v]
+            dcols = np.matmul(w2t, d_band, out=_empty(ws, "dcols", (K, rows * band), dtype, transient=True))
+            _fold_into(dxp[:, i0 * stride:], dcols, HH, WW, stride, rows, Wo)
     dw = dwb[:K].T.reshape(w.shape)
     db = dwb[K].copy()
     if not compute_dx:

@@ -130,8 +130,8 @@ def gelu_forward(x):
     """GELU, tanh approximation: ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``.
 
     x: any shape.  Returns out (the shape and memory layout of x) and the
-    cache (x, t) with ``t`` the tanh term.  Computed in cache-sized blocks on
-    every core (:func:`layerwise.elementwise.map_blocks`), the polynomial as
+    cache (x, t) with ``t`` the tanh term.  Computed in cache-sized blocks
+    (:func:`layerwise.elementwise.map_blocks`), the polynomial as
     ``x (c + c a x^2)``: ``x ** 3`` would go through the scalar ``pow``, about
     40x slower than two multiplications in float32.
     """
