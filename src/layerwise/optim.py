@@ -80,6 +80,7 @@ __all__ = [
     "check_hyperparameters",
     "StepDecay",
     "IterationStepDecay",
+    "Triangular",
     "CosineDecay",
     "LinearWarmup",
     "SCHEDULES",
@@ -540,12 +541,54 @@ class LinearWarmup(_Schedule):
         return base_lr * min(1.0, (iteration + 1) / self.warmup_iterations)
 
 
-SCHEDULES = {cls.name: cls for cls in (StepDecay, IterationStepDecay, CosineDecay, LinearWarmup)}
+@dataclass(frozen=True)
+class Triangular(_Schedule):
+    """Linear warm-up, then linear decay (the CIFAR-10 speedrun's schedule)::
+
+        P = int(peak_fraction * T)
+        i <= P:  lr = base_lr * (start + (1 - start) * i / P)
+        i >  P:  lr = base_lr * (1 + (end - 1) * (i - P) / (T - P))
+
+    so the rate runs from ``start * base_lr`` at iteration 0 to ``base_lr`` at
+    P and to ``end * base_lr`` at ``T = total_iterations``.
+    ``total_iterations=None`` means "the whole run": the Solver fills it in.
+    """
+
+    total_iterations: Optional[int] = None
+    start: float = 0.2
+    end: float = 0.07
+    peak_fraction: float = 0.23
+    name = "triangular"
+
+    def __post_init__(self):
+        where = type(self).__name__
+        if self.total_iterations is not None:
+            integer(self.total_iterations, "total_iterations", 1, where=where)
+        for key in ("start", "end", "peak_fraction"):
+            value = getattr(self, key)
+            if not (np.isscalar(value) and np.isfinite(value) and value >= 0) or isinstance(value, bool):
+                raise ValueError(f"{where}: {key} must be a non-negative number, got {value!r}")
+        if self.peak_fraction > 1:
+            raise ValueError(f"{where}: peak_fraction is a fraction of the run, in [0, 1]; got {self.peak_fraction!r}")
+
+    def __call__(self, iteration, epoch, base_lr):
+        if self.total_iterations is None:
+            raise ValueError("Triangular needs total_iterations (the Solver sets it to the run length); "
+                             "pass Triangular(total_iterations=...)")
+        total = self.total_iterations
+        peak = int(self.peak_fraction * total)
+        i = min(iteration, total)
+        if i <= peak:
+            return base_lr * (self.start + (1 - self.start) * i / peak) if peak else base_lr
+        return base_lr * (1 + (self.end - 1) * (i - peak) / (total - peak))
+
+
+SCHEDULES = {cls.name: cls for cls in (StepDecay, IterationStepDecay, CosineDecay, LinearWarmup, Triangular)}
 
 
 def get_schedule(spec, **kwargs) -> Callable:
     """Build a schedule from a name (``'step'``, ``'step_iterations'``,
-    ``'cosine'``, ``'warmup'``) plus keyword arguments, or from a dict
+    ``'cosine'``, ``'warmup'``, ``'triangular'``) plus keyword arguments, or from a dict
     ``{'name': ..., **kwargs}`` as written by ``to_config()``.  A callable is
     returned unchanged."""
     if callable(spec) and not kwargs:

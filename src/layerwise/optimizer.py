@@ -15,6 +15,9 @@ weight decay::
               groups=[{"params": lambda name: name.startswith("beta"), "lr_mult": 64},
                       {"params": ["W1", "W2"], "weight_decay": 5e-4}])
 
+A gradient of ``None`` (as a model returns for a frozen parameter) skips that
+parameter entirely; a missing gradient is an error.
+
 Weight decay multiplies a parameter by ``1 - weight_decay`` before the rule's
 step (``theta <- theta - weight_decay * theta - step``: the course's
 convention, not multiplied by the learning rate); with ``decoupled=True`` the
@@ -29,8 +32,9 @@ from collections.abc import Mapping, MutableMapping
 import numpy as np
 
 from . import optim
+from .checks import integer
 
-__all__ = ["Optimizer"]
+__all__ = ["Optimizer", "Lookahead"]
 
 
 class Optimizer:
@@ -121,8 +125,10 @@ class Optimizer:
                 raise TypeError("step() needs the gradients: step(grads), or Optimizer(..., grads=...)")
         params, rule = self.params, self.rule
         for name, w in params.items():
-            dw = grads.get(name)
-            if dw is None:
+            dw = grads.get(name, _MISSING)
+            if dw is None:              # the model froze it: no gradient, no step (momentum included)
+                continue
+            if dw is _MISSING:
                 raise ValueError(f"{type(self).__name__}.step: no gradient for parameter {name!r} (gradients "
                                  f"for {sorted(k for k, v in grads.items() if v is not None)}); run the backward "
                                  f"pass first, with gradients keyed like the parameters")
@@ -168,6 +174,91 @@ class Optimizer:
         return f"{type(self).__name__}(rule={rule}, {hyper}, {len(self.params)} parameters)"
 
 
+class Lookahead:
+    """Lookahead around an optimizer: slow weights that the fast ones are pulled back to.
+
+    Every ``every`` steps of ``optimizer``, each parameter's slow copy moves
+    toward it and the parameter restarts from there (Zhang et al., 2019)::
+
+        slow <- slow + alpha * (w - slow);   w <- slow
+
+    i.e. ``slow`` is an exponential moving average of the weights taken every
+    ``every`` steps, with decay ``1 - alpha``, that replaces them.  ``alpha`` is
+    a number or a function of the number of steps taken so far (the speedrun
+    ramps the average's decay up as the run ends).  The slow weights start as
+    copies of the parameters when the wrapper is made.  It behaves as an
+    optimizer object (``step``, ``learning_rate``, ``state_dict``), so the
+    Solver takes it as ``update_rule``.  :meth:`sync` applies the pull at
+    once, e.g. ``sync(alpha=0)`` at the end of training to keep the average.
+    """
+
+    def __init__(self, optimizer, every=5, alpha=0.5):
+        if not (callable(getattr(optimizer, "step", None)) and hasattr(optimizer, "params")):
+            raise TypeError(f"Lookahead wraps an optimizer with params and step(), got {type(optimizer).__name__}")
+        self.optimizer = optimizer
+        self.every = integer(every, "every", 1, where="Lookahead")
+        if not callable(alpha):
+            _fraction(alpha, "Lookahead: alpha")
+        self.alpha = alpha
+        self.steps = 0
+        self.slow = {name: np.array(w, copy=True) for name, w in optimizer.params.items()}
+
+    @property
+    def params(self):
+        return self.optimizer.params
+
+    @property
+    def learning_rate(self):
+        return self.optimizer.learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        self.optimizer.learning_rate = value
+
+    def step(self, grads=None):
+        """One step of the wrapped optimizer; every ``every`` steps, the pull toward the slow weights."""
+        self.optimizer.step(grads)
+        self.steps += 1
+        if self.steps % self.every == 0:
+            self.sync()
+
+    def sync(self, alpha=None):
+        """``slow += alpha * (w - slow); w = slow`` for every parameter (alpha: the schedule's, by default)."""
+        if alpha is None:
+            alpha = self.alpha(self.steps) if callable(self.alpha) else self.alpha
+        alpha = _fraction(alpha, "Lookahead: alpha")
+        params = self.params
+        for name, w in params.items():
+            slow = self.slow[name]
+            if alpha:
+                slow += alpha * (w - slow)
+            if isinstance(w, np.ndarray) and w.flags.writeable and w.shape == slow.shape:
+                np.copyto(w, slow, casting="same_kind")
+            else:
+                params[name] = slow.astype(np.result_type(w), copy=True)
+
+    def state_dict(self) -> dict:
+        return {"optimizer": self.optimizer.state_dict(), "steps": self.steps,
+                "slow": {name: np.array(w) for name, w in self.slow.items()}}
+
+    def load_state_dict(self, state: dict) -> None:
+        if not (isinstance(state, Mapping) and {"optimizer", "steps", "slow"} <= set(state)):
+            raise ValueError("Lookahead.load_state_dict: expected the dict of state_dict() with 'optimizer', "
+                             f"'steps' and 'slow', got {sorted(state) if isinstance(state, Mapping) else state!r}")
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.steps = int(state["steps"])
+        self.slow = {name: np.array(w, copy=True) for name, w in state["slow"].items()}
+
+    def __repr__(self):
+        return f"Lookahead({self.optimizer!r}, every={self.every}, alpha={self.alpha!r})"
+
+
+def _fraction(value, what):
+    if isinstance(value, bool) or not (np.isscalar(value) and 0 <= value <= 1):
+        raise ValueError(f"{what} must be a number in [0, 1], got {value!r}")
+    return float(value)
+
+
 class StateView(MutableMapping):
     """``{parameter name: the rule's state array}`` for one state key, read and written in the configs."""
 
@@ -191,6 +282,9 @@ class StateView(MutableMapping):
 
     def __len__(self):
         return sum(1 for _ in self)
+
+
+_MISSING = object()
 
 
 def _decay(value, what):

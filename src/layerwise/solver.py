@@ -182,7 +182,10 @@ class Solver:
             idx = self.rng.integers(self.X_train.shape[0], size=self.batch_size)
         X_batch, y_batch = self.X_train[idx], self.y_train[idx]
         if self.augment is not None:
-            X_batch = self.augment(X_batch, self.rng)
+            if getattr(self.augment, "per_example", False):   # e.g. AlternatingFlip: which images, which epoch
+                X_batch = self.augment(X_batch, self.rng, indices=idx, epoch=t // self.iterations_per_epoch)
+            else:
+                X_batch = self.augment(X_batch, self.rng)
 
         # A diverging loss overflows on its way to inf/NaN: the check below says so in one message,
         # instead of a cascade of NumPy warnings from the layers first.

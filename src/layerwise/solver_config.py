@@ -33,7 +33,7 @@ class SolverConfig:
     lr_decay_every: typing.Optional[int] = None
     #: A schedule of :mod:`layerwise.optim` (or its name, or ``(iteration, epoch, base_lr) -> lr``)
     #: setting the learning rate before every iteration; excludes ``lr_decay``.  A ``CosineDecay``
-    #: without ``total_iterations`` spans the whole run.
+    #: or ``Triangular`` without ``total_iterations`` spans the whole run.
     lr_schedule: typing.Any = None
     #: An epoch is ``max(N_train // batch_size, 1)`` iterations; ``num_iterations`` instead sets
     #: the length of the run in iterations.
@@ -54,7 +54,8 @@ class SolverConfig:
     progress_bar: bool = True
     #: Stop after this many epochs without a new best validation accuracy.
     patience: typing.Optional[int] = None
-    #: ``augment(X_batch, rng) -> X_batch``, applied to training minibatches only.
+    #: ``augment(X_batch, rng) -> X_batch``, applied to training minibatches only; one whose
+    #: ``per_example`` is True is called ``augment(X_batch, rng, indices=..., epoch=...)``.
     augment: typing.Any = None
     #: Seed of ``solver.rng``.
     seed: typing.Optional[int] = None

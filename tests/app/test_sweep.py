@@ -358,8 +358,7 @@ def test_a_trial_of_a_stopped_sweep_is_marked_interrupted_and_resumed_from_its_c
         killed.send_signal(getattr(signal, stop))          # SIGINT: Ctrl-C
         _, err = killed.communicate(timeout=30)
     if stop == "SIGINT":                                    # one line, no Optuna traceback
-        assert killed.returncode == 130
-        assert err == "interrupted; run the same command again to continue the sweep\n"
+        assert (killed.returncode, err) == (130, "interrupted; run the same command again to continue the sweep\n")
     epoch_when_killed = json.loads(checkpoint.read_text())["state"]["epoch"]
     assert not (checkpoint.parent / "summary.json").exists()     # killed mid-trial
 

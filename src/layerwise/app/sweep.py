@@ -487,9 +487,31 @@ def _run_ray(spec: SweepSpec, storage_url: str, remaining: int, address: str, st
         import ray
     except ImportError:
         raise ImportError("--ray-address needs Ray: pip install 'layerwise[ray]' (or pip install ray)") from None
-    ray.init(address=address, ignore_reinit_error=True, logging_level="WARNING")  # the monitor reports trials
+    _connect_ray(ray, address)
     task = ray.remote(num_cpus=1)(_optimize)          # Ray limits each task to one thread (OMP_NUM_THREADS=1)
     ray.get([task.remote(spec, storage_url, 1, _worker_seed(spec, i, started)) for i in range(remaining)])
+
+
+_RAY_CONNECT_ATTEMPTS = 3
+
+
+def _connect_ray(ray, address: str) -> None:
+    """``ray.init(address)``, tried again when a ``ray://`` client connection is refused.
+
+    Ray's client proxy starts one server process per client; when that process
+    fails to start, ``ray.init`` raises ConnectionError although the next
+    attempt usually succeeds.
+    """
+    for attempt in range(1, _RAY_CONNECT_ATTEMPTS + 1):
+        try:
+            ray.init(address=address, ignore_reinit_error=True, logging_level="WARNING")  # the monitor reports trials
+            return
+        except ConnectionError as error:
+            ray.shutdown()
+            if attempt == _RAY_CONNECT_ATTEMPTS or not address.startswith("ray://"):
+                raise SweepError(f"could not connect to Ray at {address} ({error}); check that the cluster is up "
+                                 f"(ray status) and that the address is its client address") from error
+            time.sleep(2.0 * attempt)
 
 
 def _open_study(optuna, spec: SweepSpec, storage_url: str):

@@ -8,6 +8,7 @@ from .cnn import ConvNet, ThreeLayerConvNet
 from .fc_net import FullyConnectedNet, TwoLayerNet
 from .k_nearest_neighbor import KNearestNeighbor
 from .linear import LinearClassifier, LinearSVM, Softmax
+from .speedrun import SpeedrunNet
 
 __all__ = ["ConvNet", "FullyConnectedNet", "KNearestNeighbor", "LinearClassifier", "LinearSVM", "Softmax",
-           "ThreeLayerConvNet", "TwoLayerNet"]
+           "SpeedrunNet", "ThreeLayerConvNet", "TwoLayerNet"]

@@ -8,7 +8,7 @@
 - ``load_splits(name)``: any of them by name, as a :class:`DataSplits` of
   ``(N, C, H, W)`` images, the form the Solver and the command line use;
 - preprocessing (mean image, per-channel standardization, PCA/ZCA whitening,
-  seeded splits) and on-the-fly augmentation (``random_crop``, ``random_flip``,
+  seeded splits) and on-the-fly augmentation (``random_crop``, ``random_flip``, ``alternating_flip``,
   ``standard_augment``).
 
 Data are found under the ``root`` argument, else ``$LAYERWISE_DATA``, else
@@ -16,9 +16,11 @@ Data are found under the ``root`` argument, else ``$LAYERWISE_DATA``, else
 """
 
 from .augment import (
+    AlternatingFlip,
     Compose,
     RandomCrop,
     RandomFlip,
+    alternating_flip,
     compose,
     random_crop,
     random_flip,
@@ -104,8 +106,10 @@ __all__ = [
     # augmentation
     "random_crop",
     "random_flip",
+    "alternating_flip",
     "RandomCrop",
     "RandomFlip",
+    "AlternatingFlip",
     "Compose",
     "compose",
     "standard_augment",

@@ -18,7 +18,9 @@ from ..checks import integer
 __all__ = [
     "random_crop",
     "random_flip",
+    "alternating_flip",
     "RandomCrop",
+    "AlternatingFlip",
     "RandomFlip",
     "Compose",
     "compose",
@@ -52,24 +54,34 @@ def _batch(X, layout):
     return X
 
 
-def random_crop(X, pad=4, rng=None, layout="NCHW"):
-    """Random translation: zero-pad by ``pad`` pixels on every side, crop back to ``H x W``.
+_PAD_MODES = ("constant", "reflect")
+
+
+def random_crop(X, pad=4, rng=None, layout="NCHW", mode="constant"):
+    """Random translation: pad by ``pad`` pixels on every side, crop back to ``H x W``.
 
     For image ``n`` with offsets ``dy, dx`` drawn uniformly from ``{0, ..., 2 * pad}``:
     ``out[n, :, i, j] = Xpad[n, :, i + dy, j + dx]``, i.e. the image shifted by
-    ``(pad - dy, pad - dx)`` with zeros shifted in.  ``X: (N, C, H, W)`` or
-    ``(N, H, W, C)`` with ``layout='NHWC'``; same shape and dtype out.
+    ``(pad - dy, pad - dx)``, with zeros shifted in (``mode='constant'``) or the
+    image mirrored at its edges (``mode='reflect'``, as ``np.pad``; needs
+    ``pad < H, W``).  ``X: (N, C, H, W)`` or ``(N, H, W, C)`` with
+    ``layout='NHWC'``; same shape and dtype out.
     """
     X = _batch(X, layout)
     pad = integer(pad, "pad", 0)
+    if mode not in _PAD_MODES:
+        raise ValueError(f"random_crop: mode must be 'constant' (zeros) or 'reflect', got {mode!r}")
     if pad == 0:
         return X.copy()
     rng = _generator(rng)
     hw = (2, 3) if layout == "NCHW" else (1, 2)
     H, W = X.shape[hw[0]], X.shape[hw[1]]
+    if mode == "reflect" and pad >= min(H, W):
+        raise ValueError(f"random_crop: reflect padding needs pad < the image's height and width, got pad={pad} "
+                         f"for {H}x{W} images")
     widths = [(0, 0)] * 4
     widths[hw[0]] = widths[hw[1]] = (pad, pad)
-    padded = np.pad(X, widths)
+    padded = np.pad(X, widths, mode=mode)
     n = len(X)
     dy = _integers(rng, 2 * pad + 1, n)
     dx = _integers(rng, 2 * pad + 1, n)
@@ -94,17 +106,64 @@ def random_flip(X, rng=None, layout="NCHW", p=0.5):
     return np.where(flip[:, None, None, None], mirrored, X)
 
 
+def alternating_flip(X, indices, epoch, seed=0, layout="NCHW"):
+    """Mirror images by a fixed random choice per example that inverts every other epoch.
+
+    Example ``i`` (its index in the training set, ``indices: (N,)``) is
+    mirrored in epoch ``e`` when ``b_i XOR (e odd)``, with ``b_i`` one fair coin
+    per example drawn from ``seed``.  Over any two consecutive epochs every
+    image is seen once each way round, which random flipping only gives on
+    average (the airbench speedrun's augmentation).  ``X: (N, C, H, W)`` or
+    ``(N, H, W, C)``; same shape and dtype out.
+    """
+    X = _batch(X, layout)
+    indices = np.asarray(indices)
+    if indices.shape != (len(X),) or not np.issubdtype(indices.dtype, np.integer) or \
+            (indices.size and indices.min() < 0):
+        raise ValueError(f"alternating_flip: indices must be the {len(X)} examples' non-negative integer "
+                         f"positions in the training set, got {indices.dtype} array of shape {indices.shape}")
+    epoch = integer(epoch, "epoch", 0, where="alternating_flip")
+    n = int(indices.max()) + 1 if indices.size else 0
+    # The coins of examples 0..n-1 are a prefix of one stream, so they do not depend on n.
+    coins = np.random.default_rng(seed).random(n) < 0.5
+    flip = coins[indices] ^ bool(epoch % 2)
+    mirrored = X[..., ::-1] if layout == "NCHW" else X[:, :, ::-1, :]
+    return np.where(flip[:, None, None, None], mirrored, X)
+
+
 class RandomCrop:
     """``random_crop`` as a ``t(X, rng)`` transform."""
 
-    def __init__(self, pad=4, layout="NCHW"):
-        self.pad, self.layout = pad, layout
+    def __init__(self, pad=4, layout="NCHW", mode="constant"):
+        if mode not in _PAD_MODES:
+            raise ValueError(f"RandomCrop: mode must be 'constant' (zeros) or 'reflect', got {mode!r}")
+        self.pad, self.layout, self.mode = pad, layout, mode
 
     def __call__(self, X, rng=None):
-        return random_crop(X, self.pad, rng, self.layout)
+        return random_crop(X, self.pad, rng, self.layout, self.mode)
 
     def __repr__(self):
-        return f"RandomCrop(pad={self.pad}, layout={self.layout!r})"
+        return f"RandomCrop(pad={self.pad}, layout={self.layout!r}, mode={self.mode!r})"
+
+
+class AlternatingFlip:
+    """``alternating_flip`` as a transform.  It needs to know which examples a
+    batch holds and the epoch, so it is called ``t(X, rng, indices=..., epoch=...)``:
+    the Solver passes both to transforms whose ``per_example`` is True."""
+
+    per_example = True
+
+    def __init__(self, seed=0, layout="NCHW"):
+        self.seed, self.layout = seed, layout
+
+    def __call__(self, X, rng=None, indices=None, epoch=None):
+        if indices is None or epoch is None:
+            raise ValueError("AlternatingFlip needs the batch's example indices and the epoch: call "
+                             "t(X, rng, indices=..., epoch=...) (the Solver does, with shuffle=True)")
+        return alternating_flip(X, indices, epoch, self.seed, self.layout)
+
+    def __repr__(self):
+        return f"AlternatingFlip(seed={self.seed}, layout={self.layout!r})"
 
 
 class RandomFlip:
@@ -121,19 +180,23 @@ class RandomFlip:
 
 
 class Compose:
-    """Apply transforms in order, all drawing from one generator: ``t_k(...t_1(X, rng)..., rng)``."""
+    """Apply transforms in order, all drawing from one generator: ``t_k(...t_1(X, rng)..., rng)``.
+
+    ``per_example`` transforms (see :class:`AlternatingFlip`) also get the
+    batch's ``indices`` and the ``epoch``."""
 
     def __init__(self, *transforms):
         for t in transforms:
             if not callable(t):
                 raise TypeError(f"every transform must be callable as t(X, rng), got {t!r}")
         self.transforms = transforms
+        self.per_example = any(getattr(t, "per_example", False) for t in transforms)
 
-    def __call__(self, X, rng=None):
+    def __call__(self, X, rng=None, indices=None, epoch=None):
         rng = _generator(rng)
         out = np.array(X) if not self.transforms else X  # even the empty pipeline returns a copy
         for t in self.transforms:
-            out = t(out, rng)
+            out = t(out, rng, indices=indices, epoch=epoch) if getattr(t, "per_example", False) else t(out, rng)
         return out
 
     def __repr__(self):

@@ -25,7 +25,7 @@ def load_splits(dataset: str, root=None, num_training=None, seed: int = 0, *, nu
 
     - ``'digits'``: the embedded 8x8 digits (offline) scaled to [0, 1] and
       shuffled with ``seed``: 1,197 / 300 / 300 images ``(N, 1, 8, 8)``;
-    - ``'cifar10'``: the course split 49,000 / 1,000 / 1,000 ``(N, 3, 32, 32)``
+    - ``'cifar10'``: the course split 49,000 / 1,000 / 1,000 ``(N, 3, 32, 32)`` (up to 50,000 / 0 / 10,000)
       of pixels 0..255, the validation images being the ones right after the
       training images;
     - ``'cifar100'``: the 20 superclasses, 40,000 / 10,000 / 10,000, always
@@ -46,7 +46,7 @@ def load_splits(dataset: str, root=None, num_training=None, seed: int = 0, *, nu
         raise ValueError("standardize=True scales mean-subtracted pixels: it needs subtract_mean=True")
     if dataset == "cifar10":
         # The course's loader keeps the validation images right after the training ones, and checks the counts.
-        data = get_CIFAR10_data(integer(num_training, "num_training", 1, 49000, none_ok=True) or 49000,
+        data = get_CIFAR10_data(integer(num_training, "num_training", 1, 50000, none_ok=True) or 49000,
                                 1000 if num_validation is None else num_validation,
                                 1000 if num_test is None else num_test, subtract_mean=subtract_mean, root=root)
     elif dataset == "digits":

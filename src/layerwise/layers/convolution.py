@@ -672,7 +672,7 @@ def avg_pool_backward(dout, cache):
 def spatial_batchnorm_forward_chwn(x, gamma, beta, bn_param):
     """Batch normalization of each channel over the batch and both spatial axes.
 
-    x: (C, H, W, N); gamma, beta: (C,).  The (C, H*W*N) matrix is handed,
+    x: (C, H, W, N); gamma (None: no scale), beta: (C,).  The (C, H*W*N) matrix is handed,
     transposed, to ``batchnorm_forward`` as N*H*W examples of C
     features.  Returns out: (C, H, W, N) and a cache.
     """
@@ -695,7 +695,7 @@ def spatial_batchnorm_backward_chwn(dout, cache):
 def spatial_batchnorm_forward(x, gamma, beta, bn_param):
     """Spatial batch normalization: per-channel statistics over (N, H, W).
 
-    x: (N, C, H, W); gamma, beta: (C,); bn_param as for ``batchnorm_forward``
+    x: (N, C, H, W); gamma (None: no scale), beta: (C,); bn_param as for ``batchnorm_forward``
     (``mode`` required; ``eps``, ``momentum``, running statistics).
     ``out = gamma[c] * (x - mean_c) / sqrt(var_c + eps) + beta[c]``.
     Returns out: (N, C, H, W) and a cache.

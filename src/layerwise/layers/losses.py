@@ -33,25 +33,35 @@ def softmax(x):
     return z
 
 
-def softmax_loss(x, y):
-    """Softmax cross-entropy averaged over the batch.
+def softmax_loss(x, y, label_smoothing=0.0):
+    """Softmax cross-entropy averaged over the batch, optionally against smoothed labels.
 
     x: (N, C) scores; y: (N,) integer labels in [0, C).
-    ``loss = -mean_n log softmax(x_n)[y_n]``; ``dx = (softmax(x) - onehot(y)) / N``.
+    With ``label_smoothing`` = e in [0, 1) the target of example n is
+    ``q_n = (1 - e) * onehot(y_n) + e / C`` (PyTorch's ``label_smoothing``):
+    ``loss = -mean_n sum_c q_nc log softmax(x_n)_c``; ``dx = (softmax(x) - q) / N``.
     Scores are shifted by their row maximum, so huge scores neither overflow nor warn.
     """
     y = _check_scores_labels("softmax_loss", x, y)
-    N = x.shape[0]
+    if not (np.isscalar(label_smoothing) and 0 <= label_smoothing < 1):
+        raise ValueError(f"softmax_loss: label_smoothing must be a number in [0, 1), got {label_smoothing!r}")
+    N, C = x.shape
     shifted = x - x.max(axis=1, keepdims=True)
     exp = np.exp(shifted)
     sum_exp = exp.sum(axis=1, keepdims=True)
     rows = np.arange(N)
-    loss = float(np.mean(np.log(sum_exp[:, 0]) - shifted[rows, y]))
+    log_sum_exp = np.log(sum_exp[:, 0])
+    loss = np.mean(log_sum_exp - shifted[rows, y])
+    if label_smoothing:   # -sum_c q_c log p_c = (1 - e) * nll + e * mean_c (log_sum_exp - shifted_c)
+        uniform = np.mean(log_sum_exp - shifted.mean(axis=1))
+        loss = (1 - label_smoothing) * loss + label_smoothing * uniform
     dx = exp
     dx /= sum_exp
-    dx[rows, y] -= 1
+    if label_smoothing:
+        dx -= label_smoothing / C
+    dx[rows, y] -= 1 - label_smoothing
     dx /= N
-    return loss, dx
+    return float(loss), dx
 
 
 def svm_loss(x, y):

@@ -49,7 +49,7 @@ def _check_norm_params(where, x, gamma, beta):
     if x.ndim != 2:
         raise ValueError(f"{where}: expected x of shape (N, D), got {x.shape}")
     D = x.shape[1]
-    if np.shape(gamma) != (D,) or np.shape(beta) != (D,):
+    if (gamma is not None and np.shape(gamma) != (D,)) or np.shape(beta) != (D,):
         raise ValueError(f"{where}: gamma and beta must have shape ({D},), got {np.shape(gamma)} and {np.shape(beta)}")
 
 
@@ -62,7 +62,8 @@ def batchnorm_forward(x, gamma, beta, bn_param):
     first use).  Train mode normalizes with the batch mean and biased variance
     and updates ``running = momentum * running + (1 - momentum) * batch_stat``;
     test mode normalizes with the running statistics.
-    ``out = gamma * x_hat + beta``.
+    ``out = gamma * x_hat + beta``; ``gamma=None`` means no scale (``out = x_hat + beta``,
+    and the backward passes return ``dgamma=None``).
     """
     _check_norm_params("batchnorm_forward", x, gamma, beta)
     mode = bn_param.get("mode")
@@ -87,8 +88,9 @@ def batchnorm_forward(x, gamma, beta, bn_param):
         inv_std = 1.0 / np.sqrt(running_var + eps)
         x_hat = (x - running_mean) * inv_std
         cache = ("test", x, x_hat, running_mean, inv_std, gamma)
-    out = x_hat * gamma
-    out += beta
+    out = x_hat + beta if gamma is None else x_hat * gamma
+    if gamma is not None:
+        out += beta
     bn_param["running_mean"] = running_mean.astype(x.dtype, copy=False)
     bn_param["running_var"] = running_var.astype(x.dtype, copy=False)
     return out, cache
@@ -105,8 +107,8 @@ def batchnorm_backward(dout, cache):
     """
     mode, x, x_hat, mean, inv_std, gamma = cache
     dbeta = dout.sum(axis=0)
-    dgamma = np.sum(dout * x_hat, axis=0)
-    dxhat = dout * gamma
+    dgamma = None if gamma is None else np.sum(dout * x_hat, axis=0)
+    dxhat = dout if gamma is None else dout * gamma
     if mode == "test":
         return dxhat * inv_std, dgamma, dbeta
     N = x.shape[0]
@@ -132,16 +134,17 @@ def batchnorm_backward_alt(dout, cache):
     Returns dx: (N, D), dgamma: (D,), dbeta: (D,).
     """
     mode, x, x_hat, mean, inv_std, gamma = cache
+    scale = inv_std if gamma is None else gamma * inv_std
     dbeta = dout.sum(axis=0)
-    dgamma = np.sum(dout * x_hat, axis=0)
+    dgamma = np.sum(dout * x_hat, axis=0)   # also needed for dx when there is no gamma
     if mode == "test":
-        return dout * (gamma * inv_std), dgamma, dbeta
+        return dout * scale, None if gamma is None else dgamma, dbeta
     N = dout.shape[0]
     dx = x_hat * (dgamma / N)
     np.subtract(dout, dx, out=dx)
     dx -= dbeta / N
-    dx *= gamma * inv_std
-    return dx, dgamma, dbeta
+    dx *= scale
+    return dx, None if gamma is None else dgamma, dbeta
 
 
 def layernorm_forward(x, gamma, beta, ln_param):
