@@ -330,6 +330,44 @@ def test_ray_missing_is_a_clear_message(tmp_path, capsys, monkeypatch):
     assert code == 2 and "--ray-address needs Ray: pip install 'layerwise[ray]'" in err
 
 
+class _FlakyRay:
+    """A stand-in for the ray module whose client connect fails ``failures`` times."""
+
+    def __init__(self, failures):
+        self.failures, self.inits, self.shutdowns = failures, 0, 0
+
+    def init(self, **kwargs):
+        self.inits += 1
+        if self.inits <= self.failures:
+            raise ConnectionError("ray client connection timeout")
+
+    def shutdown(self):
+        self.shutdowns += 1
+
+
+def test_a_refused_ray_client_connect_is_tried_again(monkeypatch):
+    from layerwise.app import sweep
+
+    monkeypatch.setattr(sweep.time, "sleep", lambda seconds: None)
+    ray = _FlakyRay(failures=2)
+    sweep._connect_ray(ray, "ray://head:10001")
+    assert (ray.inits, ray.shutdowns) == (3, 2)
+
+
+def test_a_ray_cluster_that_stays_unreachable_is_one_clear_error(monkeypatch):
+    from layerwise.app import sweep
+
+    monkeypatch.setattr(sweep.time, "sleep", lambda seconds: None)
+    ray = _FlakyRay(failures=10)
+    with pytest.raises(sweep.SweepError, match=r"could not connect to Ray at ray://head:10001 \(ray client"):
+        sweep._connect_ray(ray, "ray://head:10001")
+    assert ray.inits == 3
+    local = _FlakyRay(failures=10)       # a local address is not a client connection: no retry
+    with pytest.raises(sweep.SweepError, match="could not connect to Ray at auto"):
+        sweep._connect_ray(local, "auto")
+    assert local.inits == 1
+
+
 def test_bad_storage_url_is_one_line(tmp_path, capsys):
     pytest.importorskip("optuna")
     code, out, err = _run(capsys, "--config", _yaml_sweep(tmp_path), "--storage", "nosuchdb://x")

@@ -93,3 +93,23 @@ def test_regularization_experiment_quick(fake_cifar):
     assert summary["sgd_max_weight_difference"] < 1e-5 < summary["adam_max_weight_difference"]
     for name, figure in summary["figures"].items():
         assert (out / f"{name}.png").stat().st_size > 1000 and figure["seconds"] >= 0
+
+
+def test_speedrun_experiment_quick(fake_cifar):
+    out = fake_cifar / "speedrun"
+    assert main(["experiment", "cifar10_speedrun", "--quick", "--seeds", "0,1", "--out", str(out)]) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert [r["seed"] for r in results["runs"]] == [0, 1]
+    for r in results["runs"]:
+        assert all(0 <= r[k] <= 1 for k in ("test_acc", "test_acc_mirror", "test_acc_tta"))
+        assert r["iterations"] == 20 and r["seconds"] > 0 and r["peak_memory_gib"] > 0   # 2 epochs of 10 steps
+    values = [r["test_acc_tta"] for r in results["runs"]]
+    assert results["mean_test_acc_tta"] == pytest.approx(sum(values) / 2)
+    for name in ("confusion_seed0.png", "history_seed1.png"):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_speedrun_bad_seeds_are_one_clear_line(fake_cifar, capsys):
+    with pytest.raises(SystemExit):
+        main(["experiment", "cifar10_speedrun", "--quick", "--seeds", "a,b"])
+    assert "--seeds expects comma-separated integers, e.g. 0,1; got 'a,b'" in capsys.readouterr().err

@@ -43,7 +43,7 @@ def softmax_loss(x, y, label_smoothing=0.0):
     Scores are shifted by their row maximum, so huge scores neither overflow nor warn.
     """
     y = _check_scores_labels("softmax_loss", x, y)
-    if not (np.isscalar(label_smoothing) and 0 <= label_smoothing < 1):
+    if isinstance(label_smoothing, (bool, str)) or not (np.isscalar(label_smoothing) and 0 <= label_smoothing < 1):
         raise ValueError(f"softmax_loss: label_smoothing must be a number in [0, 1), got {label_smoothing!r}")
     N, C = x.shape
     shifted = x - x.max(axis=1, keepdims=True)
