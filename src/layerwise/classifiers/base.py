@@ -41,6 +41,14 @@ class Classifier:
         if getattr(self, "dropout_param", None):
             self.dropout_param["mode"] = mode
 
+    def _check_images(self, X):
+        """``X`` as an ``(N, *self.input_dim)`` array of ``self.dtype``; any other shape is one clear error."""
+        X = np.asarray(X)
+        if X.ndim != 4 or X.shape[1:] != self.input_dim:
+            raise ValueError(f"{type(self).__name__}.loss: X must have shape (N, {', '.join(map(str, self.input_dim))})"
+                             f" (N, C, H, W), got {X.shape}")
+        return X.astype(self.dtype, copy=False)
+
     def scores(self, X):
         """Class scores ``(N, C)`` of a batch in test mode (the models' ``loss(X)``)."""
         return self.loss(X)

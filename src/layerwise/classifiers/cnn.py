@@ -203,13 +203,6 @@ class ConvNet(Classifier):
             if seed is not None:
                 self.dropout_param["seed"] = seed
 
-    def _check_input(self, X):
-        X = np.asarray(X)
-        if X.ndim != 4 or X.shape[1:] != self.input_dim:
-            raise ValueError(f"{type(self).__name__}.loss: X must have shape (N, {', '.join(map(str, self.input_dim))})"
-                             f" (N, C, H, W), got {X.shape}")
-        return X.astype(self.dtype, copy=False)
-
     # Test mode scores this many examples at a time: the im2col matrices and the
     # workspaces grow with the batch (about 4 MB per example for CIFAR10_CONVNET),
     # so scoring 10,000 images at once would take gigabytes.
@@ -221,7 +214,7 @@ class ConvNet(Classifier):
         X: (N, C, H, W); y: (N,) integer labels.  Test mode works through X
         ``score_batch_size`` examples at a time, so its memory does not grow with N.
         """
-        X = self._check_input(X)
+        X = self._check_images(X)
         chunk = self.score_batch_size
         if y is None and X.shape[0] > chunk:
             return np.concatenate([self.loss(X[i:i + chunk]) for i in range(0, X.shape[0], chunk)])

@@ -105,22 +105,15 @@ class SpeedrunNet(Classifier):
 
     def init_whitening(self, X, eps=5e-4):
         """Set ``whiten.W`` to :func:`~layerwise.init.whitening_filters` of images ``X: (N, C, H, W)``."""
-        X = self._check_input(X)
+        X = self._check_images(X)
         self.params["whiten.W"][...] = whitening_filters(X, self.whiten_size, eps, self.dtype)
-
-    def _check_input(self, X):
-        X = np.asarray(X)
-        if X.ndim != 4 or X.shape[1:] != self.input_dim:
-            raise ValueError(f"SpeedrunNet.loss: X must have shape (N, {', '.join(map(str, self.input_dim))}) "
-                             f"(N, C, H, W), got {X.shape}")
-        return X.astype(self.dtype, copy=False)
 
     def loss(self, X, y=None):
         """Scores (N, num_classes) when ``y`` is None (test mode); else ``(loss, grads)`` (train mode).
 
         X: (N, C, H, W); y: (N,) integer labels.  Frozen parameters get gradient None.
         """
-        X = self._check_input(X)
+        X = self._check_images(X)
         if y is None and X.shape[0] > self.score_batch_size:
             step = self.score_batch_size
             return np.concatenate([self.loss(X[i:i + step]) for i in range(0, X.shape[0], step)])
