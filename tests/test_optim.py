@@ -471,3 +471,60 @@ def test_schedule_errors_are_explained():
         optim.StepDecay(0.5, every_epochs=0)
     with pytest.raises(ValueError, match=r"LinearWarmup: warmup_iterations must be an integer >= 1, got True"):
         optim.LinearWarmup(warmup_iterations=True)     # a bool is not a count
+
+
+def test_triangular_rises_to_the_peak_then_falls_linearly():
+    s = optim.Triangular(total_iterations=100, start=0.2, end=0.1, peak_fraction=0.25)  # peak at 25
+    base = 2.0
+    assert s(0, 0, base) == pytest.approx(0.4, abs=1e-15)  # start * base
+    assert s(25, 0, base) == base  # the peak
+    assert s(100, 0, base) == pytest.approx(0.2, abs=1e-15)  # end * base
+    assert s(12, 0, base) == pytest.approx(2.0 * (0.2 + 0.8 * 12 / 25), abs=1e-15)
+    assert s(50, 0, base) == pytest.approx(1.4, abs=1e-15)  # a third of the way down: 2 * (1 - 0.9 / 3)
+    assert s(75, 0, base) == pytest.approx(0.8, abs=1e-15)
+    up = [s(i, 0, base) for i in range(26)]
+    down = [s(i, 0, base) for i in range(25, 101)]
+    np.testing.assert_allclose(np.diff(up), 1.6 / 25, rtol=1e-12)  # linear: constant steps
+    np.testing.assert_allclose(np.diff(down), -1.8 / 75, rtol=1e-12)
+    assert s(101, 0, base) == s(1000, 7, base) == s(100, 0, base)  # clamped after the run
+    assert s(30, 99, base) == s(30, 0, base)  # the epoch plays no part
+    assert s(30, 0, 4.0) == pytest.approx(2 * s(30, 0, 2.0), rel=1e-15)  # proportional to base_lr
+
+
+def test_triangular_peak_is_rounded_down_and_defaults_are_the_speedruns():
+    s = optim.Triangular(total_iterations=10)  # start 0.2, end 0.07, peak_fraction 0.23: peak at int(2.3) = 2
+    assert (s.start, s.end, s.peak_fraction) == (0.2, 0.07, 0.23)
+    assert [s(i, 0, 1.0) for i in (0, 1, 2)] == pytest.approx([0.2, 0.6, 1.0], abs=1e-15)
+    assert s(6, 0, 1.0) == pytest.approx(1 - 0.93 * 4 / 8, abs=1e-15)
+    assert s(10, 0, 1.0) == pytest.approx(0.07, abs=1e-15)
+    flat = optim.Triangular(total_iterations=8, start=1.0, end=1.0)
+    assert all(flat(i, 0, 0.5) == 0.5 for i in range(12))
+
+
+def test_triangular_by_name_and_round_trip():
+    s = optim.get_schedule("triangular", total_iterations=40, start=0.1, end=0.0, peak_fraction=0.5)
+    assert isinstance(s, optim.Triangular)
+    assert s.to_config() == {"name": "triangular", "total_iterations": 40, "start": 0.1, "end": 0.0,
+                             "peak_fraction": 0.5}
+    again = optim.get_schedule(s.to_config())
+    assert again == s and [again(i, 0, 1.0) for i in range(45)] == [s(i, 0, 1.0) for i in range(45)]
+    assert s(20, 0, 1.0) == 1.0 and s(40, 0, 1.0) == 0.0
+    assert optim.get_schedule("triangular") == optim.Triangular()
+    assert optim.get_schedule("triangular").total_iterations is None
+
+
+def test_triangular_errors_are_explained():
+    with pytest.raises(ValueError, match=r"Triangular needs total_iterations"):
+        optim.Triangular()(0, 0, 1.0)
+    with pytest.raises(ValueError, match=r"Triangular: total_iterations must be an integer >= 1, got 0"):
+        optim.Triangular(total_iterations=0)
+    with pytest.raises(ValueError, match=r"Triangular: start must be a non-negative number, got -0.1"):
+        optim.Triangular(total_iterations=10, start=-0.1)
+    with pytest.raises(ValueError, match=r"Triangular: end must be a non-negative number, got nan"):
+        optim.Triangular(total_iterations=10, end=float("nan"))
+    with pytest.raises(ValueError, match=r"Triangular: peak_fraction must be a non-negative number, got True"):
+        optim.Triangular(total_iterations=10, peak_fraction=True)
+    with pytest.raises(ValueError, match=r"Triangular: peak_fraction is a fraction of the run, in \[0, 1\]; got 1.5"):
+        optim.Triangular(total_iterations=10, peak_fraction=1.5)
+    with pytest.raises(ValueError, match=r"unknown argument\(s\) peak for schedule 'triangular'"):
+        optim.get_schedule("triangular", peak=0.3)

@@ -8,6 +8,7 @@ import pytest
 
 from layerwise import checkpoint, optim
 from layerwise.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from layerwise.data import AlternatingFlip, Compose, alternating_flip
 from layerwise.gradient_check import eval_numerical_gradient, rel_error
 from layerwise.solver import DivergenceError, Solver
 
@@ -718,3 +719,118 @@ def test_a_diverging_run_says_so_once_without_numpy_overflow_warnings():
         warnings.simplefilter("error")          # any warning fails the test
         solver.train()
     assert solver.diverged and "training diverged" in solver.diverged
+
+
+# --------------------------------------------------------------------------- per-example augmentation, triangular
+
+
+class RecordingPerExample:
+    """A per_example transform that records what the Solver hands it and returns the batch plus 0."""
+
+    per_example = True
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, X, rng, indices=None, epoch=None):
+        self.calls.append({"X": np.array(X, copy=True), "indices": np.array(indices, copy=True),
+                           "epoch": epoch, "rng": rng})
+        return X + 0.0
+
+
+def test_per_example_augment_gets_the_gathered_indices_and_the_epoch():
+    data = make_data(n_train=43, n_val=10)  # 43 // 10: four iterations per epoch, three examples left over
+    aug = RecordingPerExample()
+    solver = Solver(TinyNet(), data, **quiet(augment=aug, shuffle=True, batch_size=10, num_epochs=3))
+    solver.train()
+    assert solver.iterations_per_epoch == 4 and len(aug.calls) == solver.num_iterations == 12
+    for t, call in enumerate(aug.calls):
+        assert call["epoch"] == t // solver.iterations_per_epoch
+        assert call["rng"] is solver.rng
+        assert call["indices"].shape == (10,) and np.issubdtype(call["indices"].dtype, np.integer)
+        np.testing.assert_array_equal(call["X"], data["X_train"][call["indices"]])
+    for epoch in range(3):  # shuffle=True: one epoch's batches are distinct examples of one permutation
+        seen = np.concatenate([c["indices"] for c in aug.calls[4 * epoch: 4 * epoch + 4]])
+        assert len(set(seen.tolist())) == 40
+    assert not np.array_equal(aug.calls[0]["indices"], aug.calls[4]["indices"])  # reshuffled each epoch
+
+
+def test_per_example_augment_without_shuffle_and_with_a_partial_last_epoch():
+    data = make_data(n_train=40, n_val=10)
+    aug = RecordingPerExample()
+    solver = Solver(TinyNet(), data, **quiet(augment=aug, batch_size=10, num_iterations=6))
+    solver.train()
+    assert [c["epoch"] for c in aug.calls] == [0, 0, 0, 0, 1, 1]
+    for call in aug.calls:
+        np.testing.assert_array_equal(call["X"], data["X_train"][call["indices"]])
+
+
+def test_the_model_trains_on_the_alternating_flip_of_its_batches():
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((20, 2, 2, 2))
+    data = {"X_train": X, "y_train": rng.integers(3, size=20), "X_val": X[:5], "y_val": np.zeros(5, int)}
+    model = TinyNet(D=8)
+    seen, original_loss = [], model.loss
+
+    def loss(X, y=None):
+        if y is not None:
+            seen.append(X.copy())
+        return original_loss(X, y)
+
+    model.loss = loss
+    record = RecordingPerExample()
+    solver = Solver(model, data, **quiet(augment=Compose(record, AlternatingFlip(seed=4)), shuffle=True,
+                                        batch_size=5, num_epochs=2, optim_config={"learning_rate": 0.0}))
+    solver.train()
+    assert len(seen) == len(record.calls) == 8
+    for batch, call in zip(seen, record.calls):
+        np.testing.assert_array_equal(batch, alternating_flip(X[call["indices"]], call["indices"], call["epoch"],
+                                                              seed=4))
+
+
+def test_a_plain_augment_is_still_called_with_two_arguments():
+    data = make_data(n_train=40)
+    calls = []
+
+    def augment(X, rng):  # no **kwargs: keyword arguments would raise TypeError
+        calls.append(X.shape)
+        return X
+
+    class Plain:
+        per_example = False
+
+        def __call__(self, X, rng):
+            calls.append("object")
+            return X
+
+    Solver(TinyNet(), data, **quiet(augment=augment, shuffle=True, batch_size=10, num_epochs=1)).train()
+    Solver(TinyNet(), data, **quiet(augment=Plain(), shuffle=True, batch_size=10, num_epochs=1)).train()
+    assert calls == [(10, 8)] * 4 + ["object"] * 4
+
+
+def test_triangular_schedule_spans_the_run():
+    data = make_data(n_train=40)
+    rule, seen = _recording_rule()
+    solver = Solver(TinyNet(), data, **quiet(update_rule=rule, optim_config={"learning_rate": 1.0},
+                                            lr_schedule="triangular", batch_size=10, num_epochs=5))
+    assert solver.lr_schedule == optim.Triangular(total_iterations=20)
+    assert solver.lr_schedule.total_iterations == solver.num_iterations == 20
+    solver.train()
+    s = optim.Triangular(total_iterations=20)
+    np.testing.assert_allclose(seen[::4], [s(i, 0, 1.0) for i in range(20)], rtol=1e-15)
+    assert seen[0] == pytest.approx(0.2)  # start * base_lr
+    assert seen[4 * int(0.23 * 20)] == 1.0  # the peak, at iteration 4
+    assert solver.learning_rate == pytest.approx(0.07)  # after the last step: end * base_lr
+
+
+@pytest.mark.parametrize("spec", [{"name": "triangular", "start": 0.5, "peak_fraction": 0.5},
+                                  optim.Triangular(start=0.5, peak_fraction=0.5)])
+def test_triangular_from_a_dict_or_object_gets_the_run_length(spec):
+    solver = Solver(TinyNet(), make_data(n_train=40), **quiet(optim_config={"learning_rate": 0.1},
+                                                             lr_schedule=spec, batch_size=10, num_iterations=7))
+    assert solver.lr_schedule == optim.Triangular(total_iterations=7, start=0.5, peak_fraction=0.5)
+    assert solver.lr_schedule.total_iterations == solver.num_iterations == 7
+    given = optim.Triangular(total_iterations=100)
+    other = Solver(TinyNet(), make_data(n_train=40), **quiet(optim_config={"learning_rate": 0.1},
+                                                            lr_schedule=given, batch_size=10, num_iterations=7))
+    assert other.lr_schedule.total_iterations == 100  # an explicit length is kept
