@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from layerwise import optim
-from layerwise.optimizer import Optimizer
+from layerwise.optimizer import Lookahead, Optimizer
 
 
 def _params(seed=0):
@@ -95,3 +95,115 @@ def test_repr_names_the_rule_and_its_hyperparameters():
         "Optimizer(rule=adam, learning_rate=0.01, 3 parameters)"
     model = nn.TinyNet(input_dim=4, hidden_dim=3, num_classes=2)
     assert repr(nn.SGDMomentum(model, lr=0.1)) == "SGDMomentum(rule=sgd_momentum, learning_rate=0.1, momentum=0.9, 4 parameters)"
+
+
+# --------------------------------------------------------------------------- frozen parameters, lookahead
+
+
+def test_a_none_gradient_freezes_its_parameter_and_its_momentum():
+    params, before = _params(), _params()
+    opt = Optimizer(params, "sgd_momentum", {"learning_rate": 0.1}, weight_decay=0.01)
+    for step in range(3):
+        grads = _grads(step)
+        grads["b1"] = None                      # frozen: neither a step nor the decay
+        opt.step(grads)
+    assert np.array_equal(params["b1"], before["b1"])
+    assert "b1" not in opt.configs and not np.array_equal(params["W1"], before["W1"])
+    grads = _grads(3)
+    opt.step(grads)                             # thawed: it starts from zero velocity
+    np.testing.assert_allclose(params["b1"], 0.99 * before["b1"] - 0.1 * grads["b1"], rtol=1e-15)
+
+
+def optim_lookahead(params, every=5, alpha=0.5, rule="sgd_momentum"):
+    return Lookahead(Optimizer(params, rule, {"learning_rate": 0.1}), every=every, alpha=alpha)
+
+
+def test_lookahead_with_alpha_one_is_the_inner_optimizer():
+    params, reference = _params(), _params()
+    wrapped = optim_lookahead(params, every=2, alpha=1.0)
+    plain = Optimizer(reference, "sgd_momentum", {"learning_rate": 0.1})
+    for step in range(7):
+        wrapped.step(_grads(step))
+        plain.step(_grads(step))
+    for name in params:
+        np.testing.assert_allclose(params[name], reference[name], rtol=1e-15, atol=1e-15)
+
+
+def test_lookahead_matches_a_hand_written_reference():
+    params, w = _params(), _params()
+    slow = {k: v.copy() for k, v in w.items()}
+    velocity = {k: None for k in w}
+    opt = optim_lookahead(params, every=2, alpha=0.5)
+    for step in range(6):
+        grads = _grads(step)
+        opt.step(grads)
+        for name in w:                          # sgd_momentum by hand: v = 0.9 v - lr g; w += v
+            v = velocity[name] if velocity[name] is not None else np.zeros_like(w[name])
+            velocity[name] = 0.9 * v - 0.1 * grads[name]
+            w[name] = w[name] + velocity[name]
+        if (step + 1) % 2 == 0:
+            for name in w:
+                slow[name] = slow[name] + 0.5 * (w[name] - slow[name])
+                w[name] = slow[name].copy()
+        for name in w:
+            np.testing.assert_allclose(params[name], w[name], rtol=1e-13, atol=1e-14)
+    assert opt.steps == 6
+    for name in w:
+        np.testing.assert_allclose(opt.slow[name], slow[name], rtol=1e-13, atol=1e-14)
+
+
+def test_lookahead_alpha_can_follow_the_step_count_and_sync_keeps_the_average():
+    params, before = _params(), _params()
+    seen = []
+
+    def alpha(steps):
+        seen.append(steps)
+        return 0.0                              # keep the slow weights: every sync resets to the start
+    opt = optim_lookahead(params, every=3, alpha=alpha, rule="sgd")
+    for step in range(6):
+        opt.step(_grads(step))
+    assert seen == [3, 6]
+    for name in params:
+        assert np.array_equal(params[name], before[name])
+    opt.step(_grads(9))
+    moved = {k: v.copy() for k, v in params.items()}
+    opt.sync(alpha=0)                           # back to the slow weights, whatever the schedule says
+    for name in params:
+        assert np.array_equal(params[name], before[name]) and not np.array_equal(moved[name], before[name])
+    assert seen == [3, 6]
+
+
+def test_lookahead_passes_the_learning_rate_and_round_trips_its_state():
+    params = _params()
+    opt = optim_lookahead(params, every=2, alpha=0.5)
+    assert opt.learning_rate == 0.1 and opt.params is params
+    opt.learning_rate = 0.05
+    assert opt.optimizer.learning_rate == 0.05
+    for step in range(3):
+        opt.step(_grads(step))
+    state, saved = opt.state_dict(), {k: v.copy() for k, v in params.items()}
+    for step in range(3, 6):
+        opt.step(_grads(step))
+    restored = optim_lookahead(saved, every=2, alpha=0.5)
+    restored.load_state_dict(state)
+    assert restored.steps == 3
+    for step in range(3, 6):
+        restored.step(_grads(step))
+    for name in params:
+        assert np.array_equal(saved[name], params[name])
+    with pytest.raises(ValueError, match="Lookahead.load_state_dict: expected the dict of state_dict"):
+        restored.load_state_dict({"steps": 1})
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: optim_lookahead(_params(), alpha=1.5), r"Lookahead: alpha must be a number in \[0, 1\], got 1.5"),
+    (lambda: optim_lookahead(_params(), alpha=True), r"Lookahead: alpha must be a number in \[0, 1\], got True"),
+    (lambda: optim_lookahead(_params(), every=0), "every must be an integer >= 1"),
+    (lambda: optim_lookahead(_params(), every=1, alpha=lambda s: -1).step(_grads(0)),
+     r"Lookahead: alpha must be a number in \[0, 1\], got -1"),
+])
+def test_lookahead_refuses_bad_arguments(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+    with pytest.raises(TypeError, match="Lookahead wraps an optimizer with params and step"):
+        Lookahead("sgd")
