@@ -101,7 +101,7 @@ TRAIN = [
     (s("learning_rate=[1]"), "config key 'learning_rate' expects float; got [1] (list)"),
     (s("lr_decay=0"), "lr_decay must be a positive finite number; got 0.0"),
     (s("lr_decay=-0.5"), "lr_decay must be a positive finite number; got -0.5"),
-    (s("lr_schedule=linear"), "lr_schedule must be one of step, step_iterations, cosine, warmup or null; got 'linear'"),
+    (s("lr_schedule=linear"), "lr_schedule must be one of step, step_iterations, cosine, warmup, triangular or null; got 'linear'"),
     (s("lr_schedule=cosine", "lr_decay=0.9"),
      "give lr_decay or lr_schedule, not both (a schedule sets the learning rate itself)"),
     (s("dropout_keep_ratio=0"), "dropout_keep_ratio (the probability of keeping a unit) must be in (0, 1]; got 0.0"),
@@ -420,7 +420,7 @@ API = [
     (lambda: _solver(lr_decay=0), "lr_decay must be a positive number, got 0"),
     (lambda: _solver(learning_rate=1e-3), "Unrecognized arguments 'learning_rate' for Solver; accepted: ..."),
     (lambda: _solver(lr_schedule="linear"), "unknown learning-rate schedule 'linear'; expected one of step, "
-     "step_iterations, cosine, warmup or a callable (iteration, epoch, base_lr) -> lr"),
+     "step_iterations, cosine, warmup, triangular or a callable (iteration, epoch, base_lr) -> lr"),
     (lambda: _solver(on_divergence="ignore"), "on_divergence must be 'stop' or 'raise', got 'ignore'"),
     (lambda: _solver({k: v for k, v in DATA.items() if k != "X_val"}),
      "data is missing X_val; the Solver needs a dict with X_train, y_train, X_val, y_val (and optionally X_test, "

@@ -52,7 +52,7 @@ def test_the_cli_refuses_before_making_a_folder(tmp_path, capsys):
     ({"model": "two_layer", "hidden_dims": [64, 32]}, r"model 'two_layer' has one hidden layer: hidden_dims takes"),
     ({"num_epochs": 3, "num_iterations": 30}, "give num_epochs or num_iterations, not both"),
     ({"lr_decay": 0.9, "lr_schedule": "cosine"}, "give lr_decay or lr_schedule, not both"),
-    ({"lr_schedule": "onecycle"}, r"lr_schedule must be one of step, step_iterations, cosine, warmup or null"),
+    ({"lr_schedule": "onecycle"}, r"lr_schedule must be one of step, step_iterations, cosine, warmup, triangular or null"),
     ({"lr": 1e-3}, r"unknown config key 'lr' \(did you mean 'learning_rate'\?\)"),
     ({"epochs": 3}, r"unknown config key 'epochs' \(did you mean 'num_epochs'\?\)"),
     ({"dropout": 0.5}, r"unknown config key 'dropout' \(did you mean 'dropout_keep_ratio'\?\)"),

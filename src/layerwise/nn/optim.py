@@ -42,6 +42,12 @@ def _hyperparameter(key):
     return property(get, set_)
 
 
+def _computed(net):
+    """The gradients a backward pass has filled in.  A layer's None means "not computed yet" here, so it is
+    left out (and step() asks for the backward pass) rather than read as the optimizer's "frozen"."""
+    return {name: g for name, g in net.grads.items() if g is not None}
+
+
 class _CourseOptimizer(Optimizer):
     rule_name = "sgd"
 
@@ -50,7 +56,7 @@ class _CourseOptimizer(Optimizer):
         if not (isinstance(lr, (int, float)) and lr >= 0):
             raise ValueError(f"{type(self).__name__}: lr must be a non-negative number, got {lr!r}")
         super().__init__(net.params, self.rule_name, {"learning_rate": lr, **hyperparameters},
-                         groups=[{"params": is_weight, "weight_decay": weight_decay}], grads=lambda: net.grads)
+                         groups=[{"params": is_weight, "weight_decay": weight_decay}], grads=lambda: _computed(net))
         self.net = net
 
     lr = property(lambda self: self.learning_rate, lambda self, value: setattr(self, "learning_rate", value))
