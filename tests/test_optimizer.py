@@ -207,3 +207,20 @@ def test_lookahead_refuses_bad_arguments(call, message):
         call()
     with pytest.raises(TypeError, match="Lookahead wraps an optimizer with params and step"):
         Lookahead("sgd")
+
+
+def test_lookahead_averages_buffers_that_are_replaced_between_steps():
+    params = _params()
+    stats = {"mean": np.zeros(3)}               # a batchnorm replaces its running mean at every step
+    opt = Lookahead(Optimizer(params, "sgd", {"learning_rate": 0.1}), every=2, alpha=0.25,
+                    buffers=lambda: {"norm.mean": stats["mean"]})
+    after = []
+    for step in range(4):
+        stats["mean"] = stats["mean"] + step + 1.0
+        opt.step(_grads(step))
+        after.append(stats["mean"][0])
+    # mean 1, then 3 -> slow 0 + 0.25 * 3 = 0.75; then 3.75, 7.75 -> slow 0.75 + 0.25 * 7 = 2.5
+    assert after == [1.0, 0.75, 3.75, 2.5]
+    assert np.array_equal(opt.state_dict()["slow_buffers"]["norm.mean"], np.full(3, 2.5))
+    with pytest.raises(TypeError, match="Lookahead: buffers must be a function returning a mapping"):
+        Lookahead(opt.optimizer, buffers={"norm.mean": np.zeros(3)})

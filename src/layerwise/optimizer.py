@@ -186,22 +186,31 @@ class Lookahead:
     ``every`` steps, with decay ``1 - alpha``, that replaces them.  ``alpha`` is
     a number or a function of the number of steps taken so far (the speedrun
     ramps the average's decay up as the run ends).  The slow weights start as
-    copies of the parameters when the wrapper is made.  It behaves as an
+    copies of the parameters when the wrapper is made.  ``buffers``, a function
+    returning a mapping name -> array (e.g. a model's batchnorm running
+    statistics, :meth:`~layerwise.classifiers.SpeedrunNet.running_stats`), is
+    averaged and reset the same way, so the statistics match the averaged
+    weights; its arrays are written in place.  It behaves as an
     optimizer object (``step``, ``learning_rate``, ``state_dict``), so the
     Solver takes it as ``update_rule``.  :meth:`sync` applies the pull at
     once, e.g. ``sync(alpha=0)`` at the end of training to keep the average.
     """
 
-    def __init__(self, optimizer, every=5, alpha=0.5):
+    def __init__(self, optimizer, every=5, alpha=0.5, buffers=None):
         if not (callable(getattr(optimizer, "step", None)) and hasattr(optimizer, "params")):
             raise TypeError(f"Lookahead wraps an optimizer with params and step(), got {type(optimizer).__name__}")
         self.optimizer = optimizer
         self.every = integer(every, "every", 1, where="Lookahead")
         if not callable(alpha):
             _fraction(alpha, "Lookahead: alpha")
+        if buffers is not None and not callable(buffers):
+            raise TypeError(f"Lookahead: buffers must be a function returning a mapping name -> array, "
+                            f"got {type(buffers).__name__}")
         self.alpha = alpha
+        self.buffers = buffers
         self.steps = 0
         self.slow = {name: np.array(w, copy=True) for name, w in optimizer.params.items()}
+        self.slow_buffers = {name: np.array(b, copy=True) for name, b in (buffers() if buffers else {}).items()}
 
     @property
     def params(self):
@@ -227,19 +236,14 @@ class Lookahead:
         if alpha is None:
             alpha = self.alpha(self.steps) if callable(self.alpha) else self.alpha
         alpha = _fraction(alpha, "Lookahead: alpha")
-        params = self.params
-        for name, w in params.items():
-            slow = self.slow[name]
-            if alpha:
-                slow += alpha * (w - slow)
-            if isinstance(w, np.ndarray) and w.flags.writeable and w.shape == slow.shape:
-                np.copyto(w, slow, casting="same_kind")
-            else:
-                params[name] = slow.astype(np.result_type(w), copy=True)
+        _pull(self.params, self.slow, alpha)
+        if self.buffers is not None:
+            _pull(self.buffers(), self.slow_buffers, alpha)
 
     def state_dict(self) -> dict:
         return {"optimizer": self.optimizer.state_dict(), "steps": self.steps,
-                "slow": {name: np.array(w) for name, w in self.slow.items()}}
+                "slow": {name: np.array(w) for name, w in self.slow.items()},
+                "slow_buffers": {name: np.array(b) for name, b in self.slow_buffers.items()}}
 
     def load_state_dict(self, state: dict) -> None:
         if not (isinstance(state, Mapping) and {"optimizer", "steps", "slow"} <= set(state)):
@@ -248,9 +252,22 @@ class Lookahead:
         self.optimizer.load_state_dict(state["optimizer"])
         self.steps = int(state["steps"])
         self.slow = {name: np.array(w, copy=True) for name, w in state["slow"].items()}
+        self.slow_buffers = {name: np.array(b, copy=True) for name, b in state.get("slow_buffers", {}).items()}
 
     def __repr__(self):
         return f"Lookahead({self.optimizer!r}, every={self.every}, alpha={self.alpha!r})"
+
+
+def _pull(current, slow, alpha):
+    """``slow[k] += alpha * (current[k] - slow[k]); current[k] = slow[k]`` for every name of ``current``."""
+    for name, w in current.items():
+        average = slow[name]
+        if alpha:
+            average += alpha * (w - average)
+        if isinstance(w, np.ndarray) and w.flags.writeable and w.shape == average.shape:
+            np.copyto(w, average, casting="same_kind")
+        else:
+            current[name] = average.astype(np.result_type(w), copy=True)
 
 
 def _fraction(value, what):

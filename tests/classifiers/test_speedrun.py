@@ -93,3 +93,12 @@ def test_inputs_too_small_or_misshapen_are_refused():
         SpeedrunNet(input_dim=(3, 16, 16))
     with pytest.raises(ValueError, match=r"X must have shape \(N, 3, 32, 32\)"):
         SpeedrunNet(seed=0).loss(np.zeros((2, 3, 28, 28)))
+
+
+def test_running_stats_are_the_batchnorms_own_arrays():
+    model = SpeedrunNet(input_dim=(1, 26, 26), widths=(4, 4, 4), dtype=np.float64, seed=0)
+    stats = model.running_stats()
+    assert list(stats)[:2] == ["norm1.running_mean", "norm1.running_var"] and len(stats) == 12
+    assert stats["norm6.running_var"] is model.bn_params[5]["running_var"]
+    stats["norm2.running_mean"][...] = 3.0
+    assert np.all(model.bn_params[1]["running_mean"] == 3.0)

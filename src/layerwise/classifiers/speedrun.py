@@ -108,6 +108,12 @@ class SpeedrunNet(Classifier):
         X = self._check_images(X)
         self.params["whiten.W"][...] = whitening_filters(X, self.whiten_size, eps, self.dtype)
 
+    def running_stats(self):
+        """The batchnorms' running statistics, ``{'norm1.running_mean': array, 'norm1.running_var': ...}``
+        (the arrays themselves: writing into them changes the model)."""
+        return {f"norm{j}.{key}": bn[key] for j, bn in enumerate(self.bn_params, 1)
+                for key in ("running_mean", "running_var")}
+
     def loss(self, X, y=None):
         """Scores (N, num_classes) when ``y`` is None (test mode); else ``(loss, grads)`` (train mode).
 

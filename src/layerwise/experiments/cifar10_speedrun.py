@@ -16,7 +16,8 @@ K. Jordan's airbench94 (2024), each ingredient a library feature:
 - SGD with Nesterov momentum 0.85, decoupled weight decay, the batchnorm biases
   at 64x the learning rate (``Optimizer`` parameter groups); a triangular
   learning-rate schedule (``optim.Triangular``); Lookahead every 5 steps with
-  a decay that grows as ``0.95^5 (t / T)^3`` (``optimizer.Lookahead``);
+  a decay that grows as ``0.95^5 (t / T)^3``, batchnorm statistics included
+  (``optimizer.Lookahead``);
 - augmentation: alternating flips (``data.AlternatingFlip``) and random
   translations by 2 pixels with reflect padding (``data.RandomCrop``);
 - test-time augmentation: mirror and mirror + translate
@@ -75,7 +76,7 @@ def optimizer_for(model, recipe, total_steps):
     inner = Optimizer(model.params, "sgd_nesterov_momentum", {"learning_rate": lr, "momentum": mu},
                       groups=[biases], weight_decay=weight_decay, decoupled=True)
     return Lookahead(inner, every=recipe["lookahead_every"],
-                     alpha=lambda steps: 1 - 0.95 ** 5 * (steps / total_steps) ** 3)
+                     alpha=lambda steps: 1 - 0.95 ** 5 * (steps / total_steps) ** 3, buffers=model.running_stats)
 
 
 def train_speedrun(data, recipe, seed, verbose=True):
