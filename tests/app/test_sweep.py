@@ -506,6 +506,15 @@ def test_each_finished_trial_is_one_line_with_the_sweeps_progress(tmp_path, caps
         assert (eta is None) == (done == 3)                                         # no ETA once all are done
 
 
+def test_trials_finished_between_two_looks_each_show_the_progress_as_of_their_end(tmp_path, capsys):
+    pytest.importorskip("optuna")
+    spec = load_sweep(_yaml_sweep(tmp_path, trials=3))
+    sweep.run_sweep(spec, monitor_interval=3600)          # the watcher never looks: the final poll sees all three
+    lines = [m for m in map(_PROGRESS.match, capsys.readouterr().out.splitlines()) if m]
+    assert [(int(m.group(3)), int(m.group(4))) for m in lines] == [(1, 3), (2, 3), (3, 3)]
+    assert [m.group(8) is None for m in lines] == [False, False, True]
+
+
 def test_the_study_report_shows_history_and_importances_in_a_browser(tmp_path, capsys, page_title_in_chromium):
     pytest.importorskip("optuna")
     pytest.importorskip("matplotlib")

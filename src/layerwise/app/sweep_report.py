@@ -117,9 +117,12 @@ class SweepMonitor:
         states = self.optuna.trial.TrialState
         return [t for t in trials if t.state == states.COMPLETE]
 
-    def status(self, trials) -> str:
-        """``4/20 done, 2 running, best 0.9300 (trial 1), ETA 1:05`` for the study's ``trials``."""
+    def status(self, trials, as_of=None) -> str:
+        """``4/20 done, 2 running, best 0.9300 (trial 1), ETA 1:05`` for the study's ``trials``, counting
+        only those finished by the finished trial ``as_of`` when given (two can finish between polls)."""
         finished = self._finished(trials)
+        if as_of is not None:
+            finished = [t for t in finished if t.datetime_complete <= as_of.datetime_complete]
         running = sum(t.state == self.optuna.trial.TrialState.RUNNING for t in trials)
         text = f"{len(finished)}/{self.target} done, {running} running"
         if finished:
@@ -147,7 +150,7 @@ class SweepMonitor:
                 note += "" if resumed is None else f" (resumed trial {resumed})"
                 seconds = trial.user_attrs.get("seconds", 0.0)
                 self._progress.write(f"trial {trial.number:4d}  {self.spec.metric} {trial.value:.4f}{note}  "
-                                     f"{seconds:6.1f} s  {_params_text(self.spec, trial)}  [{self.status(trials)}]")
+                                     f"{seconds:6.1f} s  {_params_text(self.spec, trial)}  [{self.status(trials, trial)}]")
             self._progress.advance(len(fresh), self.status(trials))
 
 
