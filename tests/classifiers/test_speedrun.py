@@ -102,3 +102,88 @@ def test_running_stats_are_the_batchnorms_own_arrays():
     assert stats["norm6.running_var"] is model.bn_params[5]["running_var"]
     stats["norm2.running_mean"][...] = 3.0
     assert np.all(model.bn_params[1]["running_mean"] == 3.0)
+
+
+# --------------------------------------------------------------------------- against PyTorch
+
+def _torch_twin(torch, model):
+    """The same network in PyTorch (float64, tanh GELU as ours), holding ``model``'s weights."""
+    nn = torch.nn
+    p = {k: torch.tensor(v) for k, v in model.params.items()}
+    whiten = nn.Conv2d(model.input_dim[0], len(p["whiten.b"]), model.whiten_size, dtype=torch.float64)
+    layers, norms = [whiten, nn.GELU(approximate="tanh")], []
+    with torch.no_grad():
+        whiten.weight.copy_(p["whiten.W"]), whiten.bias.copy_(p["whiten.b"])
+        for j in range(1, 7):
+            W = p[f"conv{j}.W"]
+            conv = nn.Conv2d(W.shape[1], W.shape[0], 3, padding=1, bias=False, dtype=torch.float64)
+            conv.weight.copy_(W)
+            bn = model.bn_params[j - 1]
+            norm = nn.BatchNorm2d(W.shape[0], eps=bn["eps"], momentum=1 - bn["momentum"], dtype=torch.float64)
+            norm.weight.requires_grad = False
+            norm.bias.copy_(p[f"norm{j}.beta"])
+            norms.append(norm)
+            layers += [conv] + ([nn.MaxPool2d(2)] if j % 2 else []) + [norm, nn.GELU(approximate="tanh")]
+        fc = nn.Linear(*p["fc.W"].shape, bias=False, dtype=torch.float64)
+        fc.weight.copy_(p["fc.W"].T)
+    net = nn.Sequential(*layers, nn.MaxPool2d(3), nn.Flatten(), fc)
+    names = {"whiten.W": whiten.weight, "whiten.b": whiten.bias, "fc.W": fc.weight}
+    for j in range(1, 7):
+        names[f"conv{j}.W"] = layers[[i for i, m in enumerate(layers) if isinstance(m, nn.Conv2d)][j]].weight
+        names[f"norm{j}.beta"] = norms[j - 1].bias
+    return net, names, norms
+
+
+def test_loss_gradients_and_running_statistics_match_pytorch(batch):
+    torch = pytest.importorskip("torch")
+    X, y = batch
+    model = SpeedrunNet(**SMALL)
+    model.init_whitening(X)
+    model.frozen = set()
+    net, names, norms = _torch_twin(torch, model)
+    loss, grads = model.loss(X, y)
+    scores = net(torch.tensor(X)) * model.output_scale
+    expected = torch.nn.functional.cross_entropy(scores, torch.tensor(y), label_smoothing=model.label_smoothing)
+    expected.backward()
+    assert loss == pytest.approx(expected.item(), rel=1e-12)
+    for name, param in names.items():
+        torch_grad = param.grad.numpy().T if name == "fc.W" else param.grad.numpy()
+        np.testing.assert_allclose(grads[name], torch_grad, rtol=1e-9, atol=1e-12, err_msg=name)
+    for bn, norm in zip(model.bn_params, norms):
+        np.testing.assert_allclose(bn["running_mean"], norm.running_mean.numpy(), rtol=1e-12, atol=1e-15)
+        # PyTorch averages the unbiased batch variance, we the biased one (the course's convention):
+        # test mode is compared on our statistics
+        with torch.no_grad():
+            norm.running_var.copy_(torch.tensor(bn["running_var"]))
+    net.eval()
+    with torch.no_grad():
+        np.testing.assert_allclose(model.loss(X), (net(torch.tensor(X)) * model.output_scale).numpy(), rtol=1e-10)
+
+
+def test_training_steps_with_bias_groups_match_pytorch_sgd_nesterov(batch):
+    """Three steps of SGD + Nesterov, the normalization biases at 64x the rate: ours against torch.optim.SGD."""
+    torch = pytest.importorskip("torch")
+    from layerwise.optimizer import Optimizer
+    X, y = batch
+    model = SpeedrunNet(**SMALL)
+    model.init_whitening(X)
+    net, names, _ = _torch_twin(torch, model)
+    lr, mu = 0.05, 0.85
+    ours = Optimizer(model.params, "sgd_nesterov_momentum", {"learning_rate": lr, "momentum": mu},
+                     groups=[{"params": lambda name: name.startswith("norm"), "lr_mult": 64.0}])
+    biases = [p for k, p in names.items() if k.startswith("norm")]
+    others = [p for k, p in names.items() if not k.startswith("norm") and k != "whiten.W"]
+    names["whiten.W"].requires_grad = False
+    theirs = torch.optim.SGD([{"params": biases, "lr": 64 * lr}, {"params": others, "lr": lr}],
+                             momentum=mu, nesterov=True)
+    for _ in range(3):
+        _, grads = model.loss(X, y)
+        ours.step(grads)
+        theirs.zero_grad(set_to_none=True)
+        scores = net(torch.tensor(X)) * model.output_scale
+        torch.nn.functional.cross_entropy(scores, torch.tensor(y), label_smoothing=model.label_smoothing).backward()
+        theirs.step()
+    for name, param in names.items():
+        value = param.detach().numpy().T if name == "fc.W" else param.detach().numpy()
+        np.testing.assert_allclose(model.params[name], value, rtol=1e-9, atol=1e-12, err_msg=name)
+    assert np.abs(model.params["norm1.beta"]).max() > 1e-3           # the steps moved the weights
