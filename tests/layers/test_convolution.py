@@ -219,17 +219,20 @@ def test_max_pool_hand_worked_example():
         assert np.array_equal(dx[0, 0], expected)
 
 
-@pytest.mark.parametrize("case", [(2, 3, 6, 6, 2, 2, 2), (2, 2, 7, 7, 3, 3, 2), (1, 2, 6, 6, 3, 3, 3)])
+@pytest.mark.parametrize("case", [(2, 3, 6, 6, 2, 2, 2), (2, 2, 7, 7, 3, 3, 2), (1, 2, 6, 6, 3, 3, 3),
+                                  (2, 3, 7, 9, 2, 2, 2, True), (1, 2, 8, 8, 3, 3, 3, True)])
 def test_max_pool_ties_send_the_gradient_to_the_first_maximum(case, rng):
-    N, C, H, W, ph, pw, s = case
+    N, C, H, W, ph, pw, s, *floor = case
     x = rng.integers(0, 3, size=(N, C, H, W)).astype(np.float64)   # many ties, many windows all equal
-    pool_param = {"pool_height": ph, "pool_width": pw, "stride": s}
-    out, cache = CL.max_pool_forward(x, pool_param)
+    pool_param = {"pool_height": ph, "pool_width": pw, "stride": s, "floor": bool(floor)}
     _, cache_naive = CL.max_pool_forward_naive(x, pool_param)
-    dout = rng.standard_normal(out.shape)
-    dx = CL.max_pool_backward(dout, cache)
-    assert np.array_equal(dx, CL.max_pool_backward_naive(dout, cache_naive))
-    assert abs(dx.sum() - dout.sum()) < 1e-10     # each window passes its gradient on exactly once
+    batch_innermost = np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)  # as a layer's output
+    for x_layout in (x, batch_innermost):
+        out, cache = CL.max_pool_forward(x_layout, pool_param)
+        dout = rng.standard_normal(out.shape)
+        dx = CL.max_pool_backward(dout, cache)
+        assert np.array_equal(dx, CL.max_pool_backward_naive(dout, cache_naive))
+        assert abs(dx.sum() - dout.sum()) < 1e-10     # each window passes its gradient on exactly once
 
 
 def test_avg_pool_hand_worked_example():

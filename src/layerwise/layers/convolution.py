@@ -547,11 +547,10 @@ def max_pool_backward_chwn(dout, cache):
     dout: (C, Ho, Wo, N).  Each window's gradient goes to its maximum (the
     first one in row-major order when entries tie, as after a ReLU); with
     the fused ReLU only windows whose maximum is positive pass gradient.
-    Non-overlapping windows (stride = window) without ties take one
-    broadcast equality mask over a 6-D view of x.  Otherwise, window offset
-    by offset, the maxima not yet taken by an earlier offset receive dout:
-    each offset writes its own strided slice of dx when the windows do not
-    overlap, and the offsets accumulate when they do.
+    Non-overlapping windows (stride = window) take one broadcast equality
+    mask over a 6-D view of x, cleared of its later hits where a window ties,
+    and one broadcast product.  Overlapping windows take one mask per window
+    offset, cleared the same way, and accumulate offset by offset.
     Returns dx: (C, H, W, N).
     """
     x, m, (ph, pw, s, Ho, Wo), relu, ws = cache
@@ -571,28 +570,28 @@ def max_pool_backward_chwn(dout, cache):
         shape6 = dx6.shape
         mask = np.equal(x[:, :Ho * ph, :Wo * pw].reshape(shape6), m[:, :, None, :, None, :],
                         out=_empty(ws, "mask", shape6, bool, transient=True))
-        # Every window holds its maximum at least once; exactly once means no ties, and one
-        # broadcast product over whole arrays beats the offset-by-offset passes over strided slices.
-        if np.count_nonzero(mask) == m.size:
-            np.multiply(mask, g[:, :, None, :, None, :], out=dx6)
-            return dx
-        parts = [(dx6[:, :, a, :, b, :], _window(x, a, b, s, Ho, Wo)) for a in range(ph) for b in range(pw)]
-    else:
-        dx = np.zeros(x.shape, dtype=dtype)
-        parts = [(_window(dx, a, b, s, Ho, Wo), _window(x, a, b, s, Ho, Wo)) for a in range(ph) for b in range(pw)]
-    hit = _empty(ws, "hit", m.shape, bool, transient=True)
-    taken = _empty(ws, "taken", m.shape, bool, transient=True)
-    for k, (dx_part, x_part) in enumerate(parts):
-        np.equal(x_part, m, out=hit)
-        if k:
-            np.greater(hit, taken, out=hit)          # a maximum not taken by an earlier offset (ties)
-        if k + 1 < len(parts):
-            np.logical_or(taken, hit, out=taken) if k else np.copyto(taken, hit)
-        if disjoint:
-            np.multiply(hit, g, out=dx_part)
-        else:
-            dx_part += hit * g
+        # Every window holds its maximum at least once; more hits than windows means ties (as
+        # after a ReLU), and only the first hit of each window may stay in the mask.
+        if np.count_nonzero(mask) != m.size:
+            _keep_first_hits([mask[:, :, a, :, b, :] for a in range(ph) for b in range(pw)], ws)
+        np.multiply(mask, g[:, :, None, :, None, :], out=dx6)
+        return dx
+    dx = np.zeros(x.shape, dtype=dtype)
+    hits = [np.equal(_window(x, a, b, s, Ho, Wo), m) for a in range(ph) for b in range(pw)]
+    _keep_first_hits(hits, ws)
+    for k, hit in enumerate(hits):
+        _window(dx, k // pw, k % pw, s, Ho, Wo)[...] += hit * g
     return dx
+
+
+def _keep_first_hits(hits, ws):
+    """Clear, in place, every hit that an earlier mask of ``hits`` (same-shape bool arrays) already has."""
+    taken = _empty(ws, "taken", hits[0].shape, bool, transient=True)
+    np.copyto(taken, hits[0])
+    for k, hit in enumerate(hits[1:], 1):
+        np.greater(hit, taken, out=hit)              # hit and not taken
+        if k + 1 < len(hits):
+            np.logical_or(taken, hit, out=taken)
 
 
 def avg_pool_forward_chwn(x, pool_param):
