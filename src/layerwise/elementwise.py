@@ -13,9 +13,13 @@ whatever the number of threads.
 Threads are opt-in: ``LAYERWISE_NUM_THREADS=N`` in the environment or
 :func:`set_num_threads`.  The default is one.  On the 2-core machines the
 benchmarks ran on, a GELU over 16 M floats took 50 ms on two threads against
-69 ms on one. Inside training steps, though, the cores share one memory bus
-and OpenBLAS's threads, so two threads gained nothing: the speedrun network
-ran at 104 against 105 images/s. Adam steps on an MLP were even 7% slower.
+69 ms on one. Inside training steps, though, two threads gained nothing: the
+speedrun network ran at 104 against 105 images/s, and Adam steps on an MLP
+were even 7% slower.  After each multithreaded BLAS call OpenBLAS's idle
+worker keeps spinning on the other core for about 0.1 s, so the second
+thread finds its core taken.  ``OPENBLAS_THREAD_TIMEOUT`` (read when NumPy
+loads) shortens the spin, but the steps measured no faster with it either
+(``benchmarks/README.md``).
 """
 
 from __future__ import annotations
