@@ -20,6 +20,7 @@ from .layers import (
     max_pool_forward,
     relu_backward,
     relu_forward,
+    relu_max_pool_forward,
     spatial_batchnorm_backward,
     spatial_batchnorm_forward,
 )
@@ -101,42 +102,52 @@ def conv_relu_backward(dout, cache):
 
 
 def conv_relu_pool_forward(x, w, b, conv_param, pool_param):
-    """conv -> ReLU -> max pool."""
-    a, conv_relu_cache = conv_relu_forward(x, w, b, conv_param)
-    out, pool_cache = max_pool_forward(a, pool_param)
-    return out, (conv_relu_cache, pool_cache)
+    """conv -> ReLU -> max pool, the ReLU fused into the pooling (``relu_max_pool_forward``)."""
+    a, conv_cache = conv_forward(x, w, b, conv_param)
+    out, pool_cache = relu_max_pool_forward(a, pool_param)
+    return out, (conv_cache, pool_cache)
 
 
 def conv_relu_pool_backward(dout, cache):
     """Returns dx, dw, db."""
-    conv_relu_cache, pool_cache = cache
-    return conv_relu_backward(max_pool_backward(dout, pool_cache), conv_relu_cache)
+    conv_cache, pool_cache = cache
+    return conv_backward(max_pool_backward(dout, pool_cache), conv_cache)
+
+
+def _conv_bn_forward(x, w, b, gamma, beta, conv_param, bn_param):
+    a, conv_cache = conv_forward(x, w, b, conv_param)
+    an, bn_cache = spatial_batchnorm_forward(a, gamma, beta, bn_param)
+    return an, (conv_cache, bn_cache)
+
+
+def _conv_bn_backward(dan, cache):
+    conv_cache, bn_cache = cache
+    da, dgamma, dbeta = spatial_batchnorm_backward(dan, bn_cache)
+    dx, dw, db = conv_backward(da, conv_cache)
+    return dx, dw, db, dgamma, dbeta
 
 
 def conv_bn_relu_forward(x, w, b, gamma, beta, conv_param, bn_param):
     """conv -> spatial batchnorm -> ReLU."""
-    a, conv_cache = conv_forward(x, w, b, conv_param)
-    an, bn_cache = spatial_batchnorm_forward(a, gamma, beta, bn_param)
+    an, conv_bn_cache = _conv_bn_forward(x, w, b, gamma, beta, conv_param, bn_param)
     out, relu_cache = relu_forward(an)
-    return out, (conv_cache, bn_cache, relu_cache)
+    return out, (conv_bn_cache, relu_cache)
 
 
 def conv_bn_relu_backward(dout, cache):
     """Returns dx, dw, db, dgamma, dbeta."""
-    conv_cache, bn_cache, relu_cache = cache
-    dan, dgamma, dbeta = spatial_batchnorm_backward(relu_backward(dout, relu_cache), bn_cache)
-    dx, dw, db = conv_backward(dan, conv_cache)
-    return dx, dw, db, dgamma, dbeta
+    conv_bn_cache, relu_cache = cache
+    return _conv_bn_backward(relu_backward(dout, relu_cache), conv_bn_cache)
 
 
 def conv_bn_relu_pool_forward(x, w, b, gamma, beta, conv_param, bn_param, pool_param):
-    """conv -> spatial batchnorm -> ReLU -> max pool."""
-    a, cbr_cache = conv_bn_relu_forward(x, w, b, gamma, beta, conv_param, bn_param)
-    out, pool_cache = max_pool_forward(a, pool_param)
-    return out, (cbr_cache, pool_cache)
+    """conv -> spatial batchnorm -> ReLU -> max pool, the ReLU fused into the pooling."""
+    an, conv_bn_cache = _conv_bn_forward(x, w, b, gamma, beta, conv_param, bn_param)
+    out, pool_cache = relu_max_pool_forward(an, pool_param)
+    return out, (conv_bn_cache, pool_cache)
 
 
 def conv_bn_relu_pool_backward(dout, cache):
     """Returns dx, dw, db, dgamma, dbeta."""
-    cbr_cache, pool_cache = cache
-    return conv_bn_relu_backward(max_pool_backward(dout, pool_cache), cbr_cache)
+    conv_bn_cache, pool_cache = cache
+    return _conv_bn_backward(max_pool_backward(dout, pool_cache), conv_bn_cache)

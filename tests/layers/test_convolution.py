@@ -235,6 +235,30 @@ def test_max_pool_ties_send_the_gradient_to_the_first_maximum(case, rng):
         assert abs(dx.sum() - dout.sum()) < 1e-10     # each window passes its gradient on exactly once
 
 
+@pytest.mark.parametrize("case", POOL_CASES + [(2, 3, 7, 9, 2, 2, 2, True)])
+@pytest.mark.parametrize("values", ["continuous", "ties"])
+def test_relu_max_pool_equals_relu_then_max_pool(case, values, rng):
+    N, C, H, W, ph, pw, s, *floor = case
+    shape = (N, C, H, W)
+    # ties: small integers around zero, so many windows tie at a positive maximum or are all <= 0
+    x = rng.standard_normal(shape) if values == "continuous" else rng.integers(-2, 3, size=shape).astype(np.float64)
+    pool_param = {"pool_height": ph, "pool_width": pw, "stride": s, "floor": bool(floor)}
+    r, relu_cache = L.relu_forward(x)
+    expected, pool_cache = L.max_pool_forward(r, pool_param)
+    out, cache = L.relu_max_pool_forward(x, pool_param)
+    assert np.array_equal(out, expected)
+    dout = rng.standard_normal(out.shape)
+    expected_dx = L.relu_backward(L.max_pool_backward(dout, pool_cache), relu_cache)
+    assert np.array_equal(L.max_pool_backward(dout, cache), expected_dx)
+
+
+def test_relu_max_pool_gradient_check(rng):
+    x = distinct(rng, (2, 3, 6, 6))
+    pool_param = {"pool_height": 2, "pool_width": 2, "stride": 2}
+    errors = check_layer(L.relu_max_pool_forward, L.max_pool_backward, [x, pool_param])
+    assert errors["x0"] < 1e-9
+
+
 def test_avg_pool_hand_worked_example():
     x = np.arange(16.0).reshape(1, 1, 4, 4)
     pool_param = {"pool_height": 2, "pool_width": 2, "stride": 2}

@@ -31,6 +31,7 @@ from .convolution import (
     max_pool_backward_naive,
     max_pool_forward,
     max_pool_forward_naive,
+    relu_max_pool_forward,
     spatial_batchnorm_backward,
     spatial_batchnorm_forward,
     spatial_groupnorm_backward,
@@ -75,6 +76,7 @@ __all__ = [
     # convolution family
     "conv_forward", "conv_backward", "conv_forward_naive", "conv_backward_naive",
     "max_pool_forward", "max_pool_backward", "max_pool_forward_naive", "max_pool_backward_naive",
+    "relu_max_pool_forward",
     "avg_pool_forward", "avg_pool_backward",
     "spatial_batchnorm_forward", "spatial_batchnorm_backward",
     "spatial_groupnorm_forward", "spatial_groupnorm_backward",

@@ -35,6 +35,7 @@ __all__ = [
     # NCHW API (exported by layerwise.layers)
     "conv_forward", "conv_backward", "conv_forward_naive", "conv_backward_naive",
     "max_pool_forward", "max_pool_backward", "max_pool_forward_naive", "max_pool_backward_naive",
+    "relu_max_pool_forward",
     "avg_pool_forward", "avg_pool_backward", "avg_pool_forward_naive", "avg_pool_backward_naive",
     "spatial_batchnorm_forward", "spatial_batchnorm_backward",
     "spatial_groupnorm_forward", "spatial_groupnorm_backward",
@@ -645,8 +646,27 @@ def max_pool_forward(x, pool_param):
     return _to_nchw(out), cache
 
 
+def relu_max_pool_forward(x, pool_param):
+    """ReLU then max pooling in one pass: ``out = max over each window of max(x, 0)``.
+
+    x: (N, C, H, W); pool_param as for ``max_pool_forward``.  Computed as
+    ``relu(max(x))``, which is the same number, so the ReLU runs on the pooled
+    array (a quarter of x for 2x2 windows) and its backward pass needs no
+    mask of x's size.  Its backward pass is ``max_pool_backward`` (the cache
+    records the ReLU): the gradient that ``relu_forward`` then
+    ``max_pool_forward`` and their backward passes give, without a ReLU pass
+    over x.  Returns out: (N, C, Ho, Wo) and a cache.
+    """
+    _check_ndim4(x, "relu_max_pool_forward", "(N, C, H, W)")
+    out, cache = max_pool_forward_chwn(_to_chwn(x), pool_param, relu=True)
+    return _to_nchw(out), cache
+
+
 def max_pool_backward(dout, cache):
-    """Backward pass of ``max_pool_forward``.  dout: (N, C, Ho, Wo); returns dx: (N, C, H, W)."""
+    """Backward pass of ``max_pool_forward`` (and of ``relu_max_pool_forward``).
+
+    dout: (N, C, Ho, Wo); returns dx: (N, C, H, W).
+    """
     _check_ndim4(dout, "max_pool_backward", "(N, C, Ho, Wo)")
     return _to_nchw(max_pool_backward_chwn(_to_chwn(dout), cache))
 
