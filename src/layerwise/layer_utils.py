@@ -17,7 +17,6 @@ from .layers import (
     layernorm_backward,
     layernorm_forward,
     max_pool_backward,
-    max_pool_forward,
     relu_backward,
     relu_forward,
     relu_max_pool_forward,
