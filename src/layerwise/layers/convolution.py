@@ -561,8 +561,8 @@ def max_pool_backward_chwn(dout, cache):
                          f"got {dout.shape}")
     dtype = np.result_type(dout, x)
     g = np.multiply(dout, m > 0, out=_empty(ws, "g", m.shape, dtype, transient=True)) if relu else dout
-    disjoint = ph == pw == s
-    if disjoint:
+    offsets = [(a, b) for a in range(ph) for b in range(pw)]     # row-major: the first hit wins a tie
+    if ph == pw == s:
         # Non-overlapping windows: offset (a, b) of every window is its own strided slice of dx,
         # written once, so dx needs no accumulation (and zeroing only where no window reaches).
         covered = (H, W) == (Ho * ph, Wo * pw)
@@ -574,14 +574,14 @@ def max_pool_backward_chwn(dout, cache):
         # Every window holds its maximum at least once; more hits than windows means ties (as
         # after a ReLU), and only the first hit of each window may stay in the mask.
         if np.count_nonzero(mask) != m.size:
-            _keep_first_hits([mask[:, :, a, :, b, :] for a in range(ph) for b in range(pw)], ws)
+            _keep_first_hits([mask[:, :, a, :, b, :] for a, b in offsets], ws)
         np.multiply(mask, g[:, :, None, :, None, :], out=dx6)
         return dx
     dx = np.zeros(x.shape, dtype=dtype)
-    hits = [np.equal(_window(x, a, b, s, Ho, Wo), m) for a in range(ph) for b in range(pw)]
+    hits = [np.equal(_window(x, a, b, s, Ho, Wo), m) for a, b in offsets]
     _keep_first_hits(hits, ws)
-    for k, hit in enumerate(hits):
-        _window(dx, k // pw, k % pw, s, Ho, Wo)[...] += hit * g
+    for (a, b), hit in zip(offsets, hits):
+        _window(dx, a, b, s, Ho, Wo)[...] += hit * g
     return dx
 
 
