@@ -108,8 +108,9 @@ def layerwise_network(params, X, y):
                 d, grads[f"{name}.gamma"], grads[f"{name}.beta"] = layers.spatial_batchnorm_backward(d, cache)
             elif kind == "pool":
                 d = layers.max_pool_backward(d, cache)
-            else:
-                d, grads[f"{name}.W"], grads[f"{name}.b"] = layers.conv_backward(d, cache)
+            else:   # the images need no gradient: the whitening layer skips dx, as PyTorch does
+                d, grads[f"{name}.W"], grads[f"{name}.b"] = layers.conv_backward(d, cache,
+                                                                                 compute_dx=name != "whiten")
         return loss, grads
     return loss_and_grads
 

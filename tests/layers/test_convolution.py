@@ -354,6 +354,20 @@ def test_workspace_kernels_give_the_same_results_call_after_call(rng):
     assert np.array_equal(results[0][0], results[0][1])
 
 
+def test_floor_max_pool_backward_zeroes_the_dropped_strips_of_a_reused_buffer(rng):
+    ws = CL.Workspace()
+    param = {"pool_height": 2, "pool_width": 2, "stride": 2, "floor": True}
+    ws.empty("dx", (3, 7, 9, 2), np.float64)[...] = np.nan     # what an earlier step may have left there
+    x = rng.standard_normal((3, 7, 9, 2))
+    out, cache = CL.max_pool_forward_chwn(x, param, ws=ws)
+    dx = CL.max_pool_backward_chwn(np.ones_like(out), cache)
+    assert np.shares_memory(dx, ws.empty("dx", (1,), np.float64))   # the workspace's buffer, reused
+    assert not dx[:, 6:].any() and not dx[:, :, 8:].any()
+    expected = CL.max_pool_backward_naive(np.ones((2, 3, 3, 4)), CL.max_pool_forward_naive(x.transpose(3, 0, 1, 2),
+                                                                                         param)[1])
+    np.testing.assert_array_equal(dx.transpose(3, 0, 1, 2), expected)
+
+
 # --------------------------------------------------------------------------- spatial batchnorm
 
 def test_spatial_batchnorm_normalizes_each_channel(rng):

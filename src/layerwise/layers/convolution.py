@@ -564,9 +564,11 @@ def max_pool_backward_chwn(dout, cache):
     offsets = [(a, b) for a in range(ph) for b in range(pw)]     # row-major: the first hit wins a tie
     if ph == pw == s:
         # Non-overlapping windows: offset (a, b) of every window is its own strided slice of dx,
-        # written once, so dx needs no accumulation (and zeroing only where no window reaches).
-        covered = (H, W) == (Ho * ph, Wo * pw)
-        dx = _empty(ws, "dx", x.shape, dtype) if covered else np.zeros(x.shape, dtype)
+        # written once, so dx needs no accumulation, and zeros only in the strips no window reaches
+        # (the last rows and columns a floor geometry drops).
+        dx = _empty(ws, "dx", x.shape, dtype)
+        dx[:, Ho * ph:] = 0
+        dx[:, :Ho * ph, Wo * pw:] = 0
         dx6 = dx[:, :Ho * ph, :Wo * pw].reshape(C, Ho, ph, Wo, pw, N)   # a view: it only splits axes
         shape6 = dx6.shape
         mask = np.equal(x[:, :Ho * ph, :Wo * pw].reshape(shape6), m[:, :, None, :, None, :],
