@@ -157,18 +157,18 @@ def gemm_floor(products, repeats=5):
     return rows
 
 
+def ms_per_step(step, steps, warmup=3):
+    """Wall-clock milliseconds per call of ``step``, after ``warmup`` untimed calls."""
+    for _ in range(warmup):
+        step()
+    return _seconds(lambda: [step() for _ in range(steps)]) / steps * 1e3
+
+
 def profile_layerwise(step, functions, steps):
-    """ms per step spent in each of ``functions`` (cumulative time), and the whole step."""
-    for _ in range(2):
-        step()
-    start = time.perf_counter()
-    for _ in range(steps):
-        step()
-    whole = (time.perf_counter() - start) / steps * 1e3
+    """ms per step spent in each of ``functions`` (cumulative time), and the whole step unprofiled."""
+    whole = ms_per_step(step, steps)
     profiler = cProfile.Profile()
-    start = time.perf_counter()
-    profiler.runcall(lambda: [step() for _ in range(steps)])
-    profiled = (time.perf_counter() - start) / steps * 1e3
+    profiled = _seconds(lambda: profiler.runcall(lambda: [step() for _ in range(steps)])) / steps * 1e3
     package = str(Path(layerwise.__file__).parent)
     rows = {}
     for (filename, _, function), (_, _, _, cumulative, _) in pstats.Stats(profiler).stats.items():
@@ -179,13 +179,8 @@ def profile_layerwise(step, functions, steps):
 
 
 def profile_torch(torch, step, steps):
-    """ms per step of each operator's self time, and the whole step."""
-    for _ in range(3):
-        step()
-    start = time.perf_counter()
-    for _ in range(steps):
-        step()
-    whole = (time.perf_counter() - start) / steps * 1e3
+    """ms per step of each operator's self time, and the whole step unprofiled."""
+    whole = ms_per_step(step, steps)
     with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
         for _ in range(steps):
             step()
