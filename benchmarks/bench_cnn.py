@@ -33,7 +33,7 @@ import statistics
 
 import numpy as np
 
-from common import alternate, layerwise_step, report, setup, torch_step
+from common import alternate, layerwise_step, print_initial_losses, report, setup, torch_loss, torch_step
 
 from layerwise import layers, optim
 from layerwise.classifiers import ConvNet
@@ -91,6 +91,30 @@ def course_chain_step(params, rule, X, y, optim_config):
     return step, loss_and_grads
 
 
+def make_steps(X, y, rule, torch):
+    """The steps of (c) ``'layerwise'``, (c') ``'course_chain'`` and, where torch is given, ``'pytorch'``,
+    all from the same initial weights; and a function giving their initial losses (call it before any step)."""
+    np.random.seed(0)
+    model = ConvNet(input_dim=(3, 32, 32), blocks=(32, "pool", 64, "pool"), filter_size=3, hidden_dims=(),
+                    num_classes=10, weight_scale="he", dtype=np.float32)
+    config = {"learning_rate": LR, "momentum": 0.9} if rule == "sgd_momentum" else {"learning_rate": LR}
+    chain_params = {name: value.copy() for name, value in model.params.items()}
+    chain_step, chain_loss = course_chain_step(chain_params, getattr(optim, rule), X, y, config)
+    steps = {"layerwise": layerwise_step(model, getattr(optim, rule), X, y, config), "course_chain": chain_step}
+    net = None
+    if torch is not None:
+        net = torch_network(torch, model)
+        momentum = 0.9 if rule == "sgd_momentum" else 0.0
+        steps["pytorch"] = torch_step(torch, net, torch.optim.SGD(net.parameters(), lr=LR, momentum=momentum), X, y)
+
+    def initial_losses():
+        losses = {"ConvNet": model.loss(X, y)[0], "the NCHW functions chained": chain_loss()[0]}
+        if net is not None:
+            losses["PyTorch"] = torch_loss(torch, net, X, y)
+        return losses
+    return steps, initial_losses
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=9, help="A B rounds (default 9)")
@@ -104,23 +128,8 @@ def main(argv=None):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((BATCH, 3, 32, 32)).astype(np.float32)
     y = rng.integers(10, size=BATCH)
-    np.random.seed(0)
-    model = ConvNet(input_dim=(3, 32, 32), blocks=(32, "pool", 64, "pool"), filter_size=3, hidden_dims=(),
-                    num_classes=10, weight_scale="he", dtype=np.float32)
-    config = {"learning_rate": LR, "momentum": 0.9} if args.rule == "sgd_momentum" else {"learning_rate": LR}
-    chain_params = {name: value.copy() for name, value in model.params.items()}
-    chain_step, chain_loss = course_chain_step(chain_params, getattr(optim, args.rule), X, y, config)
-    print(f"same network check: initial loss {model.loss(X, y)[0]:.6f} (ConvNet) vs {chain_loss()[0]:.6f} "
-          "(the NCHW functions chained)")
-    steps = {"layerwise": layerwise_step(model, getattr(optim, args.rule), X, y, config),
-             "course_chain": chain_step}
-    if torch is not None:
-        net = torch_network(torch, model)
-        ours = model.loss(X, y)[0]
-        theirs = torch.nn.functional.cross_entropy(net(torch.from_numpy(X)), torch.from_numpy(y)).item()
-        print(f"same network check: initial loss {ours:.6f} (layerwise) vs {theirs:.6f} (PyTorch)")
-        momentum = 0.9 if args.rule == "sgd_momentum" else 0.0
-        steps["pytorch"] = torch_step(torch, net, torch.optim.SGD(net.parameters(), lr=LR, momentum=momentum), X, y)
+    steps, initial_losses = make_steps(X, y, args.rule, torch)
+    print_initial_losses(initial_losses())
 
     rates = alternate(steps, BATCH, rounds=args.rounds, seconds=args.seconds, pause=args.pause)
     title = TITLE.format(rule=args.rule)

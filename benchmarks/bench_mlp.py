@@ -41,6 +41,20 @@ WORKLOADS = {
 }
 
 
+def make_steps(w, X, y, torch):
+    """The training steps of workload ``w`` on (X, y): ``'layerwise'`` and, with torch, ``'pytorch'``."""
+    np.random.seed(0)
+    model = FullyConnectedNet(w["hidden"], normalization="batchnorm" if w["batchnorm"] else None,
+                              weight_scale="he", dtype=np.float32)
+    steps = {"layerwise": layerwise_step(model, getattr(optim, w["rule"]), X, y, {"learning_rate": w["lr"]})}
+    if torch is not None:
+        torch.manual_seed(0)
+        net = torch_mlp(torch, [3072] + w["hidden"] + [10], w["batchnorm"])
+        opt_cls = torch.optim.SGD if w["rule"] == "sgd" else torch.optim.Adam
+        steps["pytorch"] = torch_step(torch, net, opt_cls(net.parameters(), lr=w["lr"]), X, y)
+    return steps
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workloads", default="ab", help="which workloads to run (default: ab)")
@@ -57,16 +71,8 @@ def main(argv=None):
         w = WORKLOADS[key]
         X = rng.standard_normal((w["batch"], 3 * 32 * 32)).astype(np.float32)
         y = rng.integers(10, size=w["batch"])
-        np.random.seed(0)
-        model = FullyConnectedNet(w["hidden"], normalization="batchnorm" if w["batchnorm"] else None,
-                                  weight_scale="he", dtype=np.float32)
-        steps = {"layerwise": layerwise_step(model, getattr(optim, w["rule"]), X, y, {"learning_rate": w["lr"]})}
-        if torch is not None:
-            torch.manual_seed(0)
-            net = torch_mlp(torch, [3072] + w["hidden"] + [10], w["batchnorm"])
-            opt_cls = torch.optim.SGD if w["rule"] == "sgd" else torch.optim.Adam
-            steps["pytorch"] = torch_step(torch, net, opt_cls(net.parameters(), lr=w["lr"]), X, y)
-        rates = alternate(steps, w["batch"], rounds=args.rounds, seconds=args.seconds, pause=args.pause)
+        rates = alternate(make_steps(w, X, y, torch), w["batch"], rounds=args.rounds, seconds=args.seconds,
+                          pause=args.pause)
         if torch is not None:
             ratios[key] = report(w["title"], rates, w["target"])
         else:

@@ -26,7 +26,7 @@ import statistics
 
 import numpy as np
 
-from common import alternate, matmul_gflops, report, setup, torch_step
+from common import alternate, matmul_gflops, print_initial_losses, report, setup, torch_loss, torch_step
 
 from layerwise import layers, optim
 
@@ -148,6 +148,24 @@ def torch_network(torch, params):
     return net.train()
 
 
+def make_steps(X, y, params, torch):
+    """The steps of (d), ``'layerwise'`` and, where torch is given, ``'pytorch'``, both from ``params``;
+    and a function giving their initial losses (call it before any step)."""
+    step, loss_and_grads = layerwise_step({k: v.copy() for k, v in params.items()}, X, y)
+    steps, net = {"layerwise": step}, None
+    if torch is not None:
+        net = torch_network(torch, params)
+        steps["pytorch"] = torch_step(torch, net, torch.optim.SGD(net.parameters(), lr=LR, momentum=MOMENTUM,
+                                                                 nesterov=True), X, y)
+
+    def initial_losses():
+        losses = {"layerwise": loss_and_grads()[0]}
+        if net is not None:
+            losses["PyTorch"] = torch_loss(torch, net, X, y)
+        return losses
+    return steps, initial_losses
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5, help="A B rounds (default 5)")
@@ -160,15 +178,9 @@ def main(argv=None):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((args.batch, 3, 32, 32)).astype(np.float32)
     y = rng.integers(10, size=args.batch)
-    params = make_params(rng)
-    step, loss_and_grads = layerwise_step({k: v.copy() for k, v in params.items()}, X, y)
-    steps = {"layerwise": step}
-    if torch is not None:
-        net = torch_network(torch, params)
-        theirs = torch.nn.functional.cross_entropy(net(torch.from_numpy(X)), torch.from_numpy(y)).item()
-        print(f"same network check: initial loss {loss_and_grads()[0]:.6f} (layerwise) vs {theirs:.6f} (PyTorch)")
-        steps["pytorch"] = torch_step(torch, net, torch.optim.SGD(net.parameters(), lr=LR, momentum=MOMENTUM,
-                                                                 nesterov=True), X, y)
+    steps, initial_losses = make_steps(X, y, make_params(rng), torch)
+    if torch is not None:       # a layerwise step at batch 512 takes seconds: check only against PyTorch
+        print_initial_losses(initial_losses())
     rates = alternate(steps, args.batch, rounds=args.rounds, seconds=args.seconds, warmup=1, pause=args.pause)
     gflop, peak = flops_per_image() / 1e9, matmul_gflops()
     title = (f"(d) speedrun network, batch {args.batch}, float32, SGD + Nesterov momentum; "

@@ -106,6 +106,16 @@ def torch_step(torch, net, optimizer, X, y):
     return step
 
 
+def torch_loss(torch, net, X, y) -> float:
+    """PyTorch's cross-entropy of ``net`` on (X, y), for the scripts' same-network checks."""
+    return torch.nn.functional.cross_entropy(net(torch.from_numpy(X)), torch.from_numpy(y)).item()
+
+
+def print_initial_losses(losses: dict) -> None:
+    """One line of the initial losses the same network gives on each side (they should agree)."""
+    print("same network check, initial losses: " + ", ".join(f"{v:.6f} ({k})" for k, v in losses.items()))
+
+
 def report(title: str, rates: dict, target: float, baseline: str = "pytorch") -> float:
     """Print median images/s of each step and the ratio to ``baseline``; return layerwise's ratio.
 

@@ -38,11 +38,9 @@ import numpy as np
 import bench_cnn
 import bench_mlp
 import bench_speedrun
-from common import blas_description, blas_threads, layerwise_step, matmul_gflops, setup_torch, torch_step
+from common import blas_description, blas_threads, matmul_gflops, setup_torch
 
 import layerwise
-from layerwise import optim
-from layerwise.classifiers import ConvNet, FullyConnectedNet
 
 COLUMN_BLOCK_BYTES = 4 << 20     # the block of unfolded columns the convolution kernels multiply at a time
 
@@ -57,63 +55,31 @@ CHAIN_FUNCTIONS = ("conv_forward", "conv_backward", "relu_forward", "relu_backwa
                    "sgd_nesterov_momentum")
 
 
-class Workload:
-    """A layerwise step, a factory of the same PyTorch step, and the matrix products of one step."""
-
-    def __init__(self, name):
-        rng = np.random.default_rng(0)
-        self.name = name
-        if name in ("a", "b"):
-            w = bench_mlp.WORKLOADS[name]
-            self.batch, self.functions = w["batch"], MLP_FUNCTIONS
-            X = rng.standard_normal((self.batch, 3 * 32 * 32)).astype(np.float32)
-            y = rng.integers(10, size=self.batch)
-            np.random.seed(0)
-            model = FullyConnectedNet(w["hidden"], normalization="batchnorm" if w["batchnorm"] else None,
-                                      weight_scale="he", dtype=np.float32)
-            self.step = layerwise_step(model, getattr(optim, w["rule"]), X, y, {"learning_rate": w["lr"]})
-
-            def torch_factory(torch):
-                net = bench_mlp.torch_mlp(torch, [3072] + w["hidden"] + [10], w["batchnorm"])
-                rule = torch.optim.SGD if w["rule"] == "sgd" else torch.optim.Adam
-                return torch_step(torch, net, rule(net.parameters(), lr=w["lr"]), X, y)
-            dims = [3072] + w["hidden"] + [10]
-            self.products = affine_products(dims, self.batch)
-        elif name == "d":
-            self.batch, self.functions = 512, CHAIN_FUNCTIONS
-            X = rng.standard_normal((self.batch, 3, 32, 32)).astype(np.float32)
-            y = rng.integers(10, size=self.batch)
-            params = bench_speedrun.make_params(rng)
-            self.step, _ = bench_speedrun.layerwise_step({k: v.copy() for k, v in params.items()}, X, y)
-
-            def torch_factory(torch):
-                net = bench_speedrun.torch_network(torch, params)
-                sgd = torch.optim.SGD(net.parameters(), lr=bench_speedrun.LR, momentum=bench_speedrun.MOMENTUM,
-                                      nesterov=True)
-                return torch_step(torch, net, sgd, X, y)
-            convs = [(cin, cout, k, side, 1 if k == 3 else 0) for _, cin, cout, k, side in bench_speedrun.conv_shapes()]
-            self.products = conv_products(convs, self.batch, first_dx=False)
-        else:
-            self.batch = bench_cnn.BATCH
-            X = rng.standard_normal((self.batch, 3, 32, 32)).astype(np.float32)
-            y = rng.integers(10, size=self.batch)
-            np.random.seed(0)
-            model = ConvNet(input_dim=(3, 32, 32), blocks=(32, "pool", 64, "pool"), filter_size=3, hidden_dims=(),
-                            num_classes=10, weight_scale="he", dtype=np.float32)
-            config = {"learning_rate": bench_cnn.LR}
-
-            def torch_factory(torch):
-                net = bench_cnn.torch_network(torch, model)
-                return torch_step(torch, net, torch.optim.SGD(net.parameters(), lr=bench_cnn.LR), X, y)
-            if name == "c":
-                self.functions = CONVNET_FUNCTIONS
-                self.step = layerwise_step(model, optim.sgd, X, y, config)
-            else:   # the course chain computes the first layer's dx as well (conv_backward's default)
-                self.functions = CHAIN_FUNCTIONS
-                params = {k: v.copy() for k, v in model.params.items()}
-                self.step, _ = bench_cnn.course_chain_step(params, optim.sgd, X, y, config)
-            self.products = conv_products([(3, 32, 3, 32, 1), (32, 64, 3, 16, 1)], self.batch, first_dx=name == "c'")
-        self.torch_factory = torch_factory
+def workload(name, torch):
+    """``(batch, layerwise step, PyTorch step or None, functions to time, matrix products)`` of one workload."""
+    rng = np.random.default_rng(0)
+    if name in ("a", "b"):
+        w = bench_mlp.WORKLOADS[name]
+        X = rng.standard_normal((w["batch"], 3 * 32 * 32)).astype(np.float32)
+        steps = bench_mlp.make_steps(w, X, rng.integers(10, size=w["batch"]), torch)
+        return w["batch"], steps["layerwise"], steps.get("pytorch"), MLP_FUNCTIONS, \
+            affine_products([3072] + w["hidden"] + [10], w["batch"])
+    batch = 512 if name == "d" else bench_cnn.BATCH
+    X = rng.standard_normal((batch, 3, 32, 32)).astype(np.float32)
+    y = rng.integers(10, size=batch)
+    if name == "d":
+        steps, _ = bench_speedrun.make_steps(X, y, bench_speedrun.make_params(rng), torch)
+        convs = [(cin, cout, k, side, 1 if k == 3 else 0) for _, cin, cout, k, side in bench_speedrun.conv_shapes()]
+        return batch, steps["layerwise"], steps.get("pytorch"), CHAIN_FUNCTIONS, \
+            conv_products(convs, batch, first_dx=False)
+    steps, _ = bench_cnn.make_steps(X, y, "sgd", torch)
+    convs = [(3, 32, 3, 32, 1), (32, 64, 3, 16, 1)]
+    if name == "c":
+        return batch, steps["layerwise"], steps.get("pytorch"), CONVNET_FUNCTIONS, \
+            conv_products(convs, batch, first_dx=False)
+    # the course chain computes the first layer's dx as well (conv_backward's default)
+    return batch, steps["course_chain"], steps.get("pytorch"), CHAIN_FUNCTIONS, \
+        conv_products(convs, batch, first_dx=True)
 
 
 def affine_products(dims, batch):
@@ -217,16 +183,15 @@ def main(argv=None):
 
     torch = setup_torch(blas_threads())
     print(f"NumPy {np.__version__}, {blas_description()}; matmul 2048x2048 float32: {matmul_gflops():.0f} GFLOP/s")
-    work = Workload(args.workload)
-    rows, whole = profile_layerwise(work.step, work.functions, steps)
-    print_table(f"layerwise, workload ({args.workload}), batch {work.batch}: ms per step in each function",
-                rows, whole)
-    if torch is not None:
+    batch, step, reference_step, functions, products = workload(args.workload, torch)
+    rows, whole = profile_layerwise(step, functions, steps)
+    print_table(f"layerwise, workload ({args.workload}), batch {batch}: ms per step in each function", rows, whole)
+    if reference_step is not None:
         time.sleep(0.5)         # OpenBLAS's threads go to sleep before PyTorch runs
-        rows, whole = profile_torch(torch, work.torch_factory(torch), steps)
+        rows, whole = profile_torch(torch, reference_step, steps)
         print_table(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads: ms per step in each "
                     "operator (self time)", rows, whole, share=0.01)
-    print_table("GEMM floor: NumPy's matmul alone on the step's matrix products, warm", gemm_floor(work.products))
+    print_table("GEMM floor: NumPy's matmul alone on the step's matrix products, warm", gemm_floor(products))
 
 
 if __name__ == "__main__":
